@@ -1,0 +1,113 @@
+package dev.upfleet.agent.conf;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * Finds the job files of the configuration directories (§1.1–§1.3): {@code .conf} files define jobs named by their
+ * path below the directory, the first directory that defines a name owns it, and an {@code .override} applies from
+ * the owning directory or an earlier one. Sub-directories are searched, except the ones libnih ignores.
+ */
+public final class ConfScanner {
+
+    /** One job's sources. */
+    public record Sources(String name, Path conf, Optional<Path> override) {}
+
+    private ConfScanner() {}
+
+    /** Every job of the directories, in load order (directory order, then path order within a directory). */
+    public static Map<String, Sources> scan(List<Path> dirs) {
+        Map<String, Path> confs = new LinkedHashMap<>();
+        Map<String, Path> overrides = new LinkedHashMap<>();
+        Map<String, Integer> confDirIndex = new LinkedHashMap<>();
+        Map<String, Integer> overrideDirIndex = new LinkedHashMap<>();
+        for (int i = 0; i < dirs.size(); i++) {
+            Path dir = dirs.get(i);
+            for (Map.Entry<String, Path> e : files(dir).entrySet()) {
+                String rel = e.getKey();
+                if (rel.endsWith(".conf")) {
+                    String name = rel.substring(0, rel.length() - ".conf".length());
+                    if (!confs.containsKey(name)) {
+                        confs.put(name, e.getValue());
+                        confDirIndex.put(name, i);
+                    }
+                } else if (rel.endsWith(".override")) {
+                    String name = rel.substring(0, rel.length() - ".override".length());
+                    if (!overrides.containsKey(name)) {
+                        overrides.put(name, e.getValue());
+                        overrideDirIndex.put(name, i);
+                    }
+                }
+            }
+        }
+        Map<String, Sources> out = new LinkedHashMap<>();
+        for (Map.Entry<String, Path> e : confs.entrySet()) {
+            String name = e.getKey();
+            Integer overrideDir = overrideDirIndex.get(name);
+            Optional<Path> override = overrideDir != null && overrideDir <= confDirIndex.get(name)
+                    ? Optional.of(overrides.get(name)) : Optional.empty();
+            out.put(name, new Sources(name, e.getValue(), override));
+        }
+        return out;
+    }
+
+    /** Relative path → file, sorted by path, for the regular files of one directory tree. */
+    private static Map<String, Path> files(Path dir) {
+        Map<String, Path> found = new TreeMap<>();
+        if (!Files.isDirectory(dir)) {
+            return found;
+        }
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
+                    return d.equals(dir) || !ignored(d.getFileName().toString())
+                            ? FileVisitResult.CONTINUE : FileVisitResult.SKIP_SUBTREE;
+                }
+
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    String base = file.getFileName().toString();
+                    if (attrs.isRegularFile() && !ignored(base)) {
+                        found.put(dir.relativize(file).toString(), file);
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            // An unreadable directory defines no jobs; the rest still load.
+        }
+        return found;
+    }
+
+    /** libnih's {@code nih_file_ignore}: hidden, backup, editor swap, RCS and packaging leftovers. */
+    static boolean ignored(String name) {
+        if (name.startsWith(".") || name.endsWith("~") || name.startsWith("#") && name.endsWith("#")) {
+            return true;
+        }
+        if (name.equals("CVS") || name.equals("RCS") || name.equals("SCCS") || name.endsWith(",v")) {
+            return true;
+        }
+        for (String suffix : List.of(".swp", ".swo", ".bak", ".orig", ".rej", ".dpkg-old", ".dpkg-new", ".dpkg-dist",
+                ".dpkg-bak", ".dpkg-tmp", ".ucf-old", ".ucf-new", ".ucf-dist", ".rpmsave", ".rpmnew", ".rpmorig")) {
+            if (name.endsWith(suffix)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,422 @@
+package dev.upfleet.agent.engine;
+
+import dev.upfleet.core.check.ListOrder;
+import dev.upfleet.core.event.Event;
+import dev.upfleet.core.job.JobClass;
+import dev.upfleet.core.job.ProcessKind;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The event engine of one node: job classes, their instances, and the event queue (Upstart's {@code event_poll}).
+ * Not thread-safe: exactly one thread (see {@link EngineLoop}) calls it, and every input (commands, process exits,
+ * timers, configuration changes) arrives as a call on that thread followed by {@link #poll()}.
+ */
+public final class Engine {
+    private final EngineConfig config;
+    private final ProcessLauncher launcher;
+    private final Scheduler scheduler;
+    private final EngineObserver observer;
+    private final JobMachine machine = new JobMachine(this);
+    final TermMatcher matcher;
+
+    /** Classes in load order; Upstart's hash order is derived from it. */
+    private final Map<String, ClassEntry> classes = new LinkedHashMap<>();
+    private List<ClassEntry> ordered;
+    private final List<EventRecord> queue = new ArrayList<>();
+    private final Map<Long, Job> jobsByPid = new HashMap<>();
+    private final List<String> globalEnv;
+    private long nextEventId = 1;
+    private LogPriority logPriority = LogPriority.MESSAGE;
+
+    public Engine(EngineConfig config, ProcessLauncher launcher, Scheduler scheduler, EngineObserver observer) {
+        this.config = config;
+        this.launcher = launcher;
+        this.scheduler = scheduler;
+        this.observer = observer;
+        this.matcher = config.matcher();
+        this.globalEnv = new ArrayList<>(config.initialEnv());
+    }
+
+    // ---- collaborators for JobMachine and the control adapter ---------------------------------------------------
+
+    ProcessLauncher launcher() {
+        return launcher;
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
+    EngineObserver observer() {
+        return observer;
+    }
+
+    JobMachine machine() {
+        return machine;
+    }
+
+    String node() {
+        return config.node();
+    }
+
+    EngineConfig config() {
+        return config;
+    }
+
+    long monotonicSeconds() {
+        return config.clock().millis() / 1000;
+    }
+
+    List<String> globalEnv() {
+        return globalEnv;
+    }
+
+    LogPriority logPriority() {
+        return logPriority;
+    }
+
+    void logPriority(LogPriority priority) {
+        this.logPriority = priority;
+    }
+
+    void log(LogPriority priority, String message) {
+        if (priority.compareTo(logPriority) >= 0) {
+            observer.log(priority, message);
+        }
+    }
+
+    void addProcessEnv(List<String> env) {
+        for (String extra : config.processEnv()) {
+            Environ.set(env, extra);
+        }
+    }
+
+    void registerPid(long pid, Job job) {
+        jobsByPid.put(pid, job);
+    }
+
+    void unregisterPid(long pid) {
+        jobsByPid.remove(pid);
+    }
+
+    // ---- configuration ------------------------------------------------------------------------------------------
+
+    /**
+     * Loads or replaces a class. A class with live instances keeps serving them with their definition; the new one is
+     * installed when the last of them has stopped (§1.4).
+     */
+    public void loadClass(JobClass definition) {
+        ClassEntry entry = classes.get(definition.name());
+        if (entry == null) {
+            classes.put(definition.name(), new ClassEntry(definition));
+            ordered = null;
+        } else if (entry.instances.isEmpty()) {
+            entry.deleted = false;
+            entry.replacement = null;
+            entry.install(definition);
+        } else {
+            entry.deleted = false;
+            entry.replacement = definition;
+        }
+    }
+
+    /** Removes a class whose file was deleted (or no longer parses); live instances finish first. */
+    public void removeClass(String name) {
+        ClassEntry entry = classes.get(name);
+        if (entry == null) {
+            return;
+        }
+        if (entry.instances.isEmpty()) {
+            drop(entry);
+        } else {
+            entry.deleted = true;
+            entry.replacement = null;
+        }
+    }
+
+    private void drop(ClassEntry entry) {
+        if (entry.startOn != null) {
+            entry.startOn.reset();
+        }
+        classes.remove(entry.name());
+        ordered = null;
+    }
+
+    public boolean hasClass(String name) {
+        return classes.containsKey(name);
+    }
+
+    /** Class names in Upstart's list order. */
+    public List<String> classNames() {
+        return orderedClasses().stream().map(ClassEntry::name).toList();
+    }
+
+    List<ClassEntry> orderedClasses() {
+        if (ordered == null) {
+            List<String> names = ListOrder.order(new ArrayList<>(classes.keySet()));
+            List<ClassEntry> list = new ArrayList<>(names.size());
+            for (String n : names) {
+                list.add(classes.get(n));
+            }
+            ordered = list;
+        }
+        return ordered;
+    }
+
+    ClassEntry classEntry(String name) {
+        return classes.get(name);
+    }
+
+    /** The last instance of a job reached waiting: destroy it and let a pending definition take over. */
+    void instanceGone(Job job) {
+        ClassEntry entry = job.owner;
+        entry.instances.remove(job.name);
+        if (job.stopOn != null) {
+            job.stopOn.reset();
+        }
+        for (Long pid : job.pids.values()) {
+            jobsByPid.remove(pid);
+        }
+        if (!entry.instances.isEmpty() || classes.get(entry.name()) != entry) {
+            return;
+        }
+        if (entry.deleted) {
+            drop(entry);
+        } else if (entry.replacement != null) {
+            JobClass next = entry.replacement;
+            entry.replacement = null;
+            entry.install(next);
+        }
+    }
+
+    // ---- events -------------------------------------------------------------------------------------------------
+
+    /** Queues an event; it is handled by the next {@link #poll()}. */
+    EventRecord emit(String name, List<String> env, String node) {
+        EventRecord record = new EventRecord(nextEventId++, new Event(name, env, node));
+        queue.add(record);
+        observer.eventEmitted(record.id, node, name, record.event.env());
+        return record;
+    }
+
+    /** Queues an event from outside (a command, the boot sequence); {@code onFinished} gets whether it failed. */
+    public void emitEvent(String name, List<String> env, Consumer<Boolean> onFinished) {
+        EventRecord record = emit(name, env, config.node());
+        if (onFinished != null) {
+            record.waiters.add(onFinished);
+        }
+    }
+
+    /** Whether no event is pending or being handled. */
+    public boolean idle() {
+        return queue.isEmpty();
+    }
+
+    /**
+     * Upstart's {@code event_poll}: handles pending events and finishes unblocked ones until nothing changes. Events
+     * queued meanwhile are handled in the same pass, in emission order.
+     */
+    public void poll() {
+        boolean again = true;
+        while (again) {
+            again = false;
+            for (int i = 0; i < queue.size(); i++) {
+                EventRecord event = queue.get(i);
+                if (event.progress == EventRecord.Progress.PENDING) {
+                    event.progress = EventRecord.Progress.HANDLING;
+                    log(LogPriority.INFO, "Handling " + event.name() + " event");
+                    handle(event);
+                }
+                if (event.progress == EventRecord.Progress.HANDLING && event.blockers == 0) {
+                    event.progress = EventRecord.Progress.FINISHED;
+                    finish(event);
+                    again = true;
+                }
+            }
+            queue.removeIf(e -> e.progress == EventRecord.Progress.FINISHED);
+        }
+    }
+
+    /** Stop conditions before start conditions, class by class in list order (§5.2). */
+    private void handle(EventRecord event) {
+        for (ClassEntry entry : List.copyOf(orderedClasses())) {
+            if (!entry.instances.isEmpty()) {
+                for (Job job : List.copyOf(entry.instances.values())) {
+                    handleStopOn(job, event);
+                }
+            }
+            if (entry.startOn != null && entry.startOn.handle(event, Map.of(), matcher) && entry.startOn.value()) {
+                startFromEvent(entry);
+                entry.startOn.reset();
+            }
+        }
+    }
+
+    private void handleStopOn(Job job, EventRecord event) {
+        ExprState stopOn = job.stopOn;
+        if (stopOn == null || !stopOn.handle(event, Environ.toMap(job.env), matcher) || !stopOn.value()) {
+            return;
+        }
+        if (job.goal != Goal.STOP) {
+            List<EventRecord> events = new ArrayList<>();
+            stopOn.contributing(events);
+            job.stopEnv = eventEnvironment(new ArrayList<>(), events, "UPSTART_STOP_EVENTS");
+            machine.finished(job, false);
+            holdAll(job, events);
+            machine.changeGoal(job, Goal.STOP);
+        }
+        stopOn.reset();
+    }
+
+    private void startFromEvent(ClassEntry entry) {
+        JobClass def = entry.definition;
+        List<EventRecord> events = new ArrayList<>();
+        entry.startOn.contributing(events);
+        List<String> env = eventEnvironment(classEnvironment(def), events, "UPSTART_EVENTS");
+        String name;
+        try {
+            name = config.expander().expand(def.instance(), env);
+        } catch (IllegalArgumentException e) {
+            log(LogPriority.WARN, "Failed to obtain " + def.name() + " instance: " + e.getMessage());
+            return;
+        }
+        Job job = entry.instances.get(name);
+        if (job == null) {
+            if (entry.deleted) {
+                return;
+            }
+            job = newInstance(entry, name);
+        }
+        if (job.goal != Goal.START) {
+            job.startEnv = env;
+            machine.finished(job, false);
+            holdAll(job, events);
+            machine.changeGoal(job, Goal.START);
+        }
+    }
+
+    private static void holdAll(Job job, List<EventRecord> events) {
+        for (EventRecord e : events) {
+            e.block();
+            job.blocking.add(new Blocked.OnEvent(e));
+        }
+    }
+
+    /** Appends the events' environments, then {@code VAR=names} (§6.7 step 3). */
+    private static List<String> eventEnvironment(List<String> env, List<EventRecord> events, String namesVar) {
+        StringBuilder names = new StringBuilder();
+        for (EventRecord e : events) {
+            Environ.appendAll(env, e.event.env());
+            if (!names.isEmpty()) {
+                names.append(' ');
+            }
+            names.append(e.name());
+        }
+        Environ.set(env, namesVar + "=" + names);
+        return env;
+    }
+
+    private void finish(EventRecord event) {
+        for (Job job : event.blockedJobs) {
+            if (job.blocker == event) {
+                machine.blockerFinished(job);
+            }
+        }
+        for (Consumer<Boolean> waiter : event.waiters) {
+            waiter.accept(event.failed);
+        }
+        if (event.failed && !event.name().endsWith("/failed")) {
+            emit(event.name() + "/failed", event.event.env(), event.event.node());
+        }
+    }
+
+    // ---- instances ------------------------------------------------------------------------------------------------
+
+    Job newInstance(ClassEntry entry, String name) {
+        Job job = new Job(entry, entry.definition, name);
+        entry.instances.put(name, job);
+        return job;
+    }
+
+    /** Global table, then the class's env stanzas (§6.7 steps 1–2). */
+    List<String> classEnvironment(JobClass def) {
+        List<String> env = new ArrayList<>(globalEnv);
+        for (String stanza : def.env()) {
+            Environ.addStanza(env, stanza, config.outerEnv());
+        }
+        return env;
+    }
+
+    /** Instances of a class in list order (libnih hash order over instance names). */
+    List<Job> orderedInstances(ClassEntry entry) {
+        if (entry.instances.size() <= 1) {
+            return List.copyOf(entry.instances.values());
+        }
+        List<Job> out = new ArrayList<>();
+        for (String n : ListOrder.order(new ArrayList<>(entry.instances.keySet()))) {
+            out.add(entry.instances.get(n));
+        }
+        return out;
+    }
+
+    // ---- process reports ------------------------------------------------------------------------------------------
+
+    public void processExited(long pid, ExitStatus status) {
+        Job job = jobsByPid.remove(pid);
+        if (job == null) {
+            return;
+        }
+        ProcessKind kind = job.kindOf(pid);
+        if (kind != null) {
+            machine.processExited(job, kind, status);
+        }
+    }
+
+    public void processStopped(long pid) {
+        Job job = jobsByPid.get(pid);
+        if (job != null && job.kindOf(pid) == ProcessKind.MAIN) {
+            machine.mainStopped(job);
+        }
+    }
+
+    public void mainPidResolved(long spawnedPid, long mainPid) {
+        Job job = jobsByPid.get(spawnedPid);
+        if (job != null) {
+            machine.mainResolved(job, spawnedPid, mainPid);
+        }
+    }
+
+    /** Every live instance, for shutdown and state snapshots. */
+    List<Job> allInstances() {
+        List<Job> all = new ArrayList<>();
+        for (ClassEntry entry : orderedClasses()) {
+            all.addAll(orderedInstances(entry));
+        }
+        return all;
+    }
+
+    /** Whether any instance still exists (shutdown waits for none). */
+    public boolean anyInstance() {
+        for (ClassEntry entry : classes.values()) {
+            if (!entry.instances.isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Sets every instance's goal to stop, as Upstart does on shutdown after the shutdown event. */
+    public void stopAll() {
+        for (Job job : allInstances()) {
+            if (job.goal != Goal.STOP) {
+                machine.finished(job, false);
+                machine.changeGoal(job, Goal.STOP);
+            }
+        }
+    }
+}

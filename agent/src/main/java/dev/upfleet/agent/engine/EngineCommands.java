@@ -1,0 +1,335 @@
+package dev.upfleet.agent.engine;
+
+import dev.upfleet.agent.control.ControlException;
+import dev.upfleet.agent.control.JobControl.EnvScope;
+import dev.upfleet.agent.control.JobControl.InstanceStatus;
+import dev.upfleet.agent.control.JobControl.JobRef;
+import dev.upfleet.agent.control.JobControl.LiveProcess;
+import dev.upfleet.core.job.JobClass;
+import dev.upfleet.core.job.ProcessKind;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The control commands as Upstart's D-Bus methods implement them ({@code job_class_start}, {@code job_stop}...),
+ * on the engine thread. Each completes its future when Upstart would reply; refusals complete it with a
+ * {@link ControlException} carrying Upstart's message.
+ */
+final class EngineCommands {
+    private final Engine engine;
+
+    EngineCommands(Engine engine) {
+        this.engine = engine;
+    }
+
+    void start(JobRef ref, List<String> env, boolean wait, CompletableFuture<InstanceStatus> reply) {
+        ClassEntry entry = requireClass(ref.job());
+        requireValidEnv(env);
+        JobClass def = entry.definition;
+        List<String> startEnv = engine.classEnvironment(def);
+        Environ.appendAll(startEnv, env);
+        Job job;
+        if (ref.instance().isPresent()) {
+            job = requireInstance(entry, ref.instance().get());
+        } else {
+            String name = expandInstance(def, startEnv, true);
+            job = entry.instances.get(name);
+        }
+        if (job != null && job.goal == Goal.START) {
+            throw new ControlException("Job is already running: " + job.displayName());
+        }
+        if (job == null) {
+            if (entry.deleted) {
+                throw new ControlException("Unknown job: " + ref.job());
+            }
+            job = engine.newInstance(entry, expandInstance(def, startEnv, true));
+        }
+        Job started = job;
+        job.startEnv = startEnv;
+        engine.machine().finished(job, false);
+        if (wait) {
+            job.blocking.add(new Blocked.OnCommand(failed -> {
+                if (failed) {
+                    reply.completeExceptionally(new ControlException("Job failed to start"));
+                } else {
+                    reply.complete(statusAfter(started));
+                }
+            }));
+        }
+        engine.machine().changeGoal(job, Goal.START);
+        if (!wait) {
+            reply.complete(statusAfter(job));
+        }
+    }
+
+    void stop(JobRef ref, List<String> env, boolean wait, CompletableFuture<InstanceStatus> reply) {
+        ClassEntry entry = requireClass(ref.job());
+        requireValidEnv(env);
+        Job job = selectExisting(entry, ref, env);
+        if (job.goal == Goal.STOP) {
+            throw new ControlException("Job has already been stopped: " + job.displayName());
+        }
+        if (!env.isEmpty()) {
+            job.stopEnv = new ArrayList<>(env);
+        }
+        engine.machine().finished(job, false);
+        if (wait) {
+            job.blocking.add(new Blocked.OnCommand(failed -> {
+                if (failed) {
+                    reply.completeExceptionally(new ControlException("Job failed while stopping"));
+                } else {
+                    reply.complete(statusAfter(job));
+                }
+            }));
+        }
+        engine.machine().changeGoal(job, Goal.STOP);
+        if (!wait) {
+            reply.complete(statusAfter(job));
+        }
+    }
+
+    void restart(JobRef ref, List<String> env, boolean wait, CompletableFuture<InstanceStatus> reply) {
+        ClassEntry entry = requireClass(ref.job());
+        requireValidEnv(env);
+        Job job = selectExisting(entry, ref, env);
+        if (job.goal == Goal.STOP) {
+            // Upstart names only the instance here (quirk §14.16).
+            throw new ControlException("Job has already been stopped: " + job.name);
+        }
+        List<String> startEnv = engine.classEnvironment(job.definition);
+        Environ.appendAll(startEnv, env);
+        job.startEnv = startEnv;
+        job.stopEnv = null;
+        engine.machine().finished(job, false);
+        if (wait) {
+            job.blocking.add(new Blocked.OnCommand(failed -> {
+                if (failed) {
+                    reply.completeExceptionally(new ControlException("Job failed to restart"));
+                } else {
+                    reply.complete(statusAfter(job));
+                }
+            }));
+        }
+        engine.machine().changeGoal(job, Goal.STOP);
+        engine.machine().changeGoal(job, Goal.START);
+        if (!wait) {
+            reply.complete(statusAfter(job));
+        }
+    }
+
+    void reload(JobRef ref, List<String> env) {
+        ClassEntry entry = requireClass(ref.job());
+        requireValidEnv(env);
+        Job job = selectExisting(entry, ref, env);
+        Long pid = job.pids.get(ProcessKind.MAIN);
+        if (pid == null) {
+            throw new ControlException("Job is not running: " + job.displayName());
+        }
+        engine.launcher().signal(pid, job.definition.reloadSignal(), false);
+    }
+
+    InstanceStatus status(JobRef ref, List<String> env) {
+        ClassEntry entry = requireClass(ref.job());
+        requireValidEnv(env);
+        if (ref.instance().isPresent()) {
+            return status(requireInstance(entry, ref.instance().get()));
+        }
+        String name = expandInstance(entry.definition, withClassEnv(entry, env), true);
+        Job job = entry.instances.get(name);
+        if (job != null) {
+            return status(job);
+        }
+        if (env.isEmpty() && !entry.definition.isInstanceJob()) {
+            return waiting(entry.name());
+        }
+        throw new ControlException("Unknown instance: " + name);
+    }
+
+    List<InstanceStatus> list() {
+        List<InstanceStatus> out = new ArrayList<>();
+        for (ClassEntry entry : engine.orderedClasses()) {
+            if (entry.instances.isEmpty()) {
+                out.add(waiting(entry.name()));
+            } else {
+                for (Job job : engine.orderedInstances(entry)) {
+                    out.add(status(job));
+                }
+            }
+        }
+        return out;
+    }
+
+    void emit(String name, List<String> env, boolean wait, CompletableFuture<Void> reply) {
+        if (name.isEmpty()) {
+            throw new ControlException("Name may not be empty string");
+        }
+        requireValidEnv(env);
+        engine.emitEvent(name, env, wait ? failed -> {
+            if (failed) {
+                reply.completeExceptionally(new ControlException("Event failed"));
+            } else {
+                reply.complete(null);
+            }
+        } : null);
+        if (!wait) {
+            reply.complete(null);
+        }
+    }
+
+    // ---- job environment table ---------------------------------------------------------------------------------
+
+    List<String> listEnv(EnvScope scope) {
+        List<String> env = new ArrayList<>(table(scope));
+        env.sort(null);
+        return env;
+    }
+
+    String getEnv(EnvScope scope, String name) {
+        requireVariableName(name);
+        String value = Environ.get(table(scope), name);
+        if (value == null) {
+            throw new ControlException("No such variable: " + name);
+        }
+        return value;
+    }
+
+    void setEnv(EnvScope scope, List<String> assignments, boolean retain) {
+        for (String assignment : assignments) {
+            String key = Environ.key(assignment);
+            requireVariableName(key);
+            String entry = assignment.indexOf('=') < 0 ? assignment + "=" : assignment;
+            for (List<String> table : tablesFor(scope)) {
+                if (!(retain && Environ.get(table, key) != null)) {
+                    Environ.set(table, entry);
+                }
+            }
+        }
+    }
+
+    void unsetEnv(EnvScope scope, List<String> names) {
+        for (String name : names) {
+            requireVariableName(name);
+            if (Environ.get(table(scope), name) == null) {
+                throw new ControlException("No such variable: " + name);
+            }
+            for (List<String> table : tablesFor(scope)) {
+                Environ.remove(table, name);
+            }
+        }
+    }
+
+    void resetEnv(EnvScope scope) {
+        switch (scope) {
+            case EnvScope.Global g -> {
+                engine.globalEnv().clear();
+                engine.globalEnv().addAll(engine.config().initialEnv());
+            }
+            case EnvScope.Instance i -> {
+                Job job = requireInstance(requireClass(i.job()), i.instance());
+                job.env = engine.classEnvironment(job.definition);
+            }
+        }
+    }
+
+    private List<String> table(EnvScope scope) {
+        return switch (scope) {
+            case EnvScope.Global g -> engine.globalEnv();
+            case EnvScope.Instance i -> requireInstance(requireClass(i.job()), i.instance()).env;
+        };
+    }
+
+    /** A global change also reaches every running instance's environment (§8.7). */
+    private List<List<String>> tablesFor(EnvScope scope) {
+        List<List<String>> tables = new ArrayList<>();
+        tables.add(table(scope));
+        if (scope instanceof EnvScope.Global) {
+            for (Job job : engine.allInstances()) {
+                tables.add(job.env);
+            }
+        }
+        return tables;
+    }
+
+    private static void requireVariableName(String name) {
+        if (name.isEmpty()) {
+            throw new ControlException("Variable may not be empty string");
+        }
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------------
+
+    private ClassEntry requireClass(String name) {
+        ClassEntry entry = engine.classEntry(name);
+        if (entry == null) {
+            throw new ControlException("Unknown job: " + name);
+        }
+        return entry;
+    }
+
+    private static Job requireInstance(ClassEntry entry, String name) {
+        Job job = entry.instances.get(name);
+        if (job == null) {
+            throw new ControlException("Unknown instance: " + name);
+        }
+        return job;
+    }
+
+    private Job selectExisting(ClassEntry entry, JobRef ref, List<String> env) {
+        if (ref.instance().isPresent()) {
+            return requireInstance(entry, ref.instance().get());
+        }
+        return requireInstance(entry, expandInstance(entry.definition, withClassEnv(entry, env), false));
+    }
+
+    private List<String> withClassEnv(ClassEntry entry, List<String> env) {
+        List<String> full = engine.classEnvironment(entry.definition);
+        Environ.appendAll(full, env);
+        return full;
+    }
+
+    private String expandInstance(JobClass def, List<String> env, boolean withUsage) {
+        try {
+            return engine.config().expander().expand(def.instance(), env);
+        } catch (IllegalArgumentException e) {
+            String usage = withUsage ? def.usage().map(u -> "\nUsage: " + u).orElse("") : "";
+            throw new ControlException(e.getMessage() + usage);
+        }
+    }
+
+    private static void requireValidEnv(List<String> env) {
+        if (!Environ.allValid(env)) {
+            throw new ControlException("Env must be KEY=VALUE pairs");
+        }
+    }
+
+    /** The instance's status, or {@code JOB stop/waiting} once it is gone (a finished task, a stopped service). */
+    private static InstanceStatus statusAfter(Job job) {
+        if (job.state == JobState.WAITING && !job.owner.instances.containsValue(job)) {
+            return waiting(job.definition.name());
+        }
+        return status(job);
+    }
+
+    static InstanceStatus waiting(String job) {
+        return new InstanceStatus(job, "", "stop", "waiting", List.of());
+    }
+
+    static InstanceStatus status(Job job) {
+        List<LiveProcess> live = new ArrayList<>();
+        for (ProcessKind kind : ProcessKind.values()) {
+            Long pid = job.pids.get(kind);
+            if (pid != null) {
+                live.add(new LiveProcess(kind.wireName(), pid));
+            }
+        }
+        String goal = job.goal == Goal.STOP ? "stop" : "start";
+        return new InstanceStatus(job.definition.name(), job.name, goal, job.state.wireName(), live);
+    }
+
+    Optional<JobClass> definition(String name) {
+        ClassEntry entry = engine.classEntry(name);
+        return entry == null ? Optional.empty() : Optional.of(entry.definition);
+    }
+}

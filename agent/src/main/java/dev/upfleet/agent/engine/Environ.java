@@ -1,0 +1,94 @@
+package dev.upfleet.agent.engine;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * Ordered {@code KEY=VALUE} environment lists, as Upstart's {@code environ_*} functions build them: a later entry for
+ * a key replaces the earlier one in its position.
+ */
+public final class Environ {
+    private Environ() {}
+
+    public static String key(String entry) {
+        int eq = entry.indexOf('=');
+        return eq < 0 ? entry : entry.substring(0, eq);
+    }
+
+    /** Whether every entry has the form {@code KEY=VALUE} with a non-empty key. */
+    public static boolean allValid(List<String> env) {
+        for (String entry : env) {
+            if (entry.indexOf('=') <= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Sets {@code KEY=VALUE}, replacing an existing entry in place. */
+    public static void set(List<String> env, String entry) {
+        String key = key(entry);
+        for (int i = 0; i < env.size(); i++) {
+            if (key(env.get(i)).equals(key)) {
+                env.set(i, entry);
+                return;
+            }
+        }
+        env.add(entry);
+    }
+
+    /**
+     * Adds an {@code env} stanza value: {@code KEY=VALUE} is set; a bare {@code KEY} copies the value from
+     * {@code outer} (init's own environment), and removes the key when {@code outer} has none (quirk §14.18).
+     */
+    public static void addStanza(List<String> env, String stanza, Function<String, String> outer) {
+        if (stanza.indexOf('=') >= 0) {
+            set(env, stanza);
+            return;
+        }
+        String value = outer.apply(stanza);
+        if (value != null) {
+            set(env, stanza + "=" + value);
+        } else {
+            env.removeIf(e -> key(e).equals(stanza));
+        }
+    }
+
+    public static void appendAll(List<String> env, List<String> entries) {
+        for (String entry : entries) {
+            set(env, entry);
+        }
+    }
+
+    public static String get(List<String> env, String key) {
+        for (String entry : env) {
+            int eq = entry.indexOf('=');
+            if (eq == key.length() && entry.startsWith(key)) {
+                return entry.substring(eq + 1);
+            }
+        }
+        return null;
+    }
+
+    public static boolean remove(List<String> env, String key) {
+        return env.removeIf(e -> key(e).equals(key));
+    }
+
+    public static Map<String, String> toMap(List<String> env) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (String entry : env) {
+            int eq = entry.indexOf('=');
+            if (eq > 0) {
+                map.put(entry.substring(0, eq), entry.substring(eq + 1));
+            }
+        }
+        return map;
+    }
+
+    public static List<String> copy(List<String> env) {
+        return new ArrayList<>(env);
+    }
+}

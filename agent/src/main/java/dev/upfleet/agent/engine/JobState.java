@@ -1,0 +1,21 @@
+package dev.upfleet.agent.engine;
+
+import java.util.Locale;
+
+/**
+ * The states of a job instance that upfleet enters, in Upstart's order. Upstart 1.13's transient spawning states
+ * (security-spawning, pre-starting, ...) are skipped: spawning is synchronous here, so they would never be visible.
+ * The {@code security} state is skipped as well: AppArmor profile loading is not performed (see JobMachine).
+ */
+public enum JobState {
+    WAITING, STARTING, PRE_START, SPAWNED, POST_START, RUNNING, PRE_STOP, STOPPING, KILLED, POST_STOP;
+
+    /** The name {@code initctl status} prints, e.g. {@code pre-start}. */
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    public static JobState fromWireName(String name) {
+        return valueOf(name.toUpperCase(Locale.ROOT).replace('-', '_'));
+    }
+}
