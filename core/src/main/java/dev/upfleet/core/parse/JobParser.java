@@ -1,0 +1,113 @@
+package dev.upfleet.core.parse;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Parses Upstart 1.13 job files ({@code .conf}, optionally followed by an {@code .override} into the same class) into
+ * a {@link dev.upfleet.core.job.JobClass}. Pure and thread-safe (each call has its own state). Never throws for any
+ * input text: every rejection is a {@link ParseResult.Failed} carrying the first problem, as Upstart reports it.
+ */
+public final class JobParser {
+    private JobParser() {}
+
+    /** Parses one job file's text; {@code fileLabel} is what problems name as the file. */
+    public static ParseResult parse(String jobName, String fileLabel, String text) {
+        JobClassBuilder builder = new JobClassBuilder();
+        ConfProblem problem = parseInto(builder, fileLabel, text);
+        return problem != null ? new ParseResult.Failed(problem) : new ParseResult.Parsed(builder.build(jobName));
+    }
+
+    /**
+     * Parses a {@code .conf} and then its {@code .override} into the same class (spec §1.3: scalar stanzas replace,
+     * lists accumulate, {@code manual} clears {@code start on}). A problem in either file fails the whole parse;
+     * {@code overrideText} may be null for "no override".
+     */
+    public static ParseResult parse(
+            String jobName, String confLabel, String confText, String overrideLabel, String overrideText) {
+        JobClassBuilder builder = new JobClassBuilder();
+        ConfProblem problem = parseInto(builder, confLabel, confText);
+        if (problem == null && overrideText != null) {
+            problem = parseInto(builder, overrideLabel, overrideText);
+        }
+        return problem != null ? new ParseResult.Failed(problem) : new ParseResult.Parsed(builder.build(jobName));
+    }
+
+    /**
+     * Parses more stanzas into an existing builder (an override, or any further text). Returns the problem, or null
+     * when the text was accepted; on a problem the builder may have been partially updated, as in Upstart.
+     */
+    public static ConfProblem parseInto(JobClassBuilder builder, String fileLabel, String text) {
+        int nul = text.indexOf('\0');
+        if (nul >= 0) {
+            int line = 1 + (int) text.substring(0, nul).chars().filter(c -> c == '\n').count();
+            return new ConfProblem(fileLabel, line, 1, ErrorCode.UNREADABLE, "File contains NUL bytes (not a text file)");
+        }
+        Lexer lex = new Lexer(text);
+        try {
+            Stanzas.parseFile(lex, builder);
+            return null;
+        } catch (ParseFailure e) {
+            return new ConfProblem(fileLabel, e.line, column(text, lex.pos), e.code);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            return new ConfProblem(fileLabel, lex.line, column(text, lex.pos), ErrorCode.UNREADABLE,
+                    "File too complex to parse");
+        }
+    }
+
+    /**
+     * Reads and parses {@code file} below {@code confDir}; the job name is the relative path without {@code .conf}
+     * (spec §1.2). Invalid UTF-8 is decoded leniently; an unreadable file is an {@link ErrorCode#UNREADABLE} problem.
+     */
+    public static ParseResult parseFile(Path confDir, Path file) {
+        String label = file.toString();
+        String name = jobName(confDir, file);
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException | RuntimeException e) {
+            return new ParseResult.Failed(new ConfProblem(label, 0, 0, ErrorCode.UNREADABLE, describe(e)));
+        } catch (OutOfMemoryError e) {
+            return new ParseResult.Failed(new ConfProblem(label, 0, 0, ErrorCode.UNREADABLE, "File too large"));
+        }
+        return parse(name, label, decode(bytes));
+    }
+
+    /** The job name of {@code file} in {@code confDir}: relative path, {@code .conf} removed, '/' separated. */
+    public static String jobName(Path confDir, Path file) {
+        Path rel = confDir.toAbsolutePath().normalize().relativize(file.toAbsolutePath().normalize());
+        String name = rel.toString().replace(java.io.File.separatorChar, '/');
+        return name.endsWith(".conf") ? name.substring(0, name.length() - ".conf".length()) : name;
+    }
+
+    /** UTF-8, strictly when possible; otherwise replacing malformed bytes rather than failing. */
+    public static String decode(byte[] bytes) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+    }
+
+    private static String describe(Exception e) {
+        return switch (e) {
+            case java.nio.file.NoSuchFileException x -> "No such file or directory";
+            case java.nio.file.AccessDeniedException x -> "Permission denied";
+            default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        };
+    }
+
+    private static int column(String text, int pos) {
+        int p = Math.min(pos, text.length());
+        return p - (text.lastIndexOf('\n', p - 1) + 1) + 1;
+    }
+}
