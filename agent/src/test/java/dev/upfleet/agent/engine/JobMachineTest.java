@@ -1,0 +1,248 @@
+package dev.upfleet.agent.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.upfleet.agent.control.ControlException;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.Test;
+
+/** The job state machine and event queue, driven with a fake launcher and clock (spec §5, §6). */
+class JobMachineTest {
+    private final EngineHarness h = new EngineHarness();
+
+    @Test
+    void serviceStartsAndStopsThroughEveryHook() throws Exception {
+        h.job("l", """
+                pre-start exec pre
+                post-start exec post
+                exec main
+                pre-stop exec prestop
+                post-stop exec poststop
+                """);
+        var started = h.start("l");
+        assertThat(h.takeSpawns()).containsExactly("spawn l pre-start");
+        h.exit("l", "pre-start", 0);
+        assertThat(h.takeSpawns()).containsExactly("spawn l main", "spawn l post-start");
+        assertThat(started).isNotDone();
+        h.exit("l", "post-start", 0);
+        assertThat(started.get().state()).isEqualTo("running");
+        assertThat(h.takeEvents()).containsExactly("starting JOB=l INSTANCE=", "started JOB=l INSTANCE=");
+
+        var stopped = h.stop("l");
+        assertThat(h.takeSpawns()).containsExactly("spawn l pre-stop");
+        h.exit("l", "pre-stop", 0);
+        long main = h.launcher.pid("l", "main");
+        assertThat(h.takeSpawns()).containsExactly("signal " + main + " TERM group");
+        h.kill("l", "main", 15);
+        assertThat(h.takeSpawns()).containsExactly("spawn l post-stop");
+        h.exit("l", "post-stop", 0);
+        assertThat(stopped.get().state()).isEqualTo("waiting");
+        assertThat(h.takeEvents()).containsExactly("stopping JOB=l INSTANCE= RESULT=ok", "stopped JOB=l INSTANCE= RESULT=ok");
+        assertThat(h.scheduler.pending()).isZero();
+    }
+
+    @Test
+    void taskHoldsStartUntilItHasFinished() throws Exception {
+        h.job("t", "task\nexec work\n");
+        var started = h.start("t");
+        assertThat(started).isNotDone();
+        assertThat(h.status("t")).isEqualTo("start/running");
+        h.exit("t", "main", 0);
+        assertThat(started.get().state()).isEqualTo("waiting");
+        assertThat(started.get().instance()).isEmpty();
+        assertThat(h.takeEvents()).containsExactly("starting JOB=t INSTANCE=", "started JOB=t INSTANCE=",
+                "stopping JOB=t INSTANCE= RESULT=ok", "stopped JOB=t INSTANCE= RESULT=ok");
+    }
+
+    @Test
+    void failingTaskFailsStartAndReportsItsExit() {
+        h.job("t", "task\nexec work\n");
+        var started = h.start("t");
+        h.exit("t", "main", 3);
+        assertThat(started).isCompletedExceptionally();
+        assertThat(h.takeEvents()).contains("stopped JOB=t INSTANCE= RESULT=failed PROCESS=main EXIT_STATUS=3");
+    }
+
+    @Test
+    void preStartFailureStillRunsPostStop() {
+        h.job("p", "pre-start exec pre\nexec main\npost-stop exec post\n");
+        var started = h.start("p");
+        h.kill("p", "pre-start", 9);
+        assertThat(started).isCompletedExceptionally();
+        assertThat(h.takeSpawns()).containsExactly("spawn p pre-start", "spawn p post-stop");
+        h.exit("p", "post-stop", 0);
+        assertThat(h.takeEvents()).containsExactly("starting JOB=p INSTANCE=",
+                "stopping JOB=p INSTANCE= RESULT=failed PROCESS=pre-start EXIT_SIGNAL=KILL",
+                "stopped JOB=p INSTANCE= RESULT=failed PROCESS=pre-start EXIT_SIGNAL=KILL");
+    }
+
+    @Test
+    void spawnFailureHasNoExitVariable() {
+        h.job("m", "exec /missing\n");
+        h.launcher.failing.add("/missing");
+        var started = h.start("m");
+        assertThat(started).isCompletedExceptionally();
+        assertThat(h.takeEvents()).contains("stopped JOB=m INSTANCE= RESULT=failed PROCESS=main");
+    }
+
+    @Test
+    void respawnWithinTheLimitEmitsNoStopped() {
+        h.job("r", "respawn\nrespawn limit 2 10\nexec main\n");
+        h.start("r");
+        h.takeEvents();
+        h.exit("r", "main", 1);
+        assertThat(h.takeEvents()).containsExactly("stopping JOB=r INSTANCE= RESULT=ok", "starting JOB=r INSTANCE=",
+                "started JOB=r INSTANCE=");
+        h.exit("r", "main", 1);
+        h.takeEvents();
+        h.exit("r", "main", 1);
+        assertThat(h.takeEvents()).containsExactly("stopping JOB=r INSTANCE= RESULT=failed PROCESS=respawn",
+                "stopped JOB=r INSTANCE= RESULT=failed PROCESS=respawn");
+        assertThat(h.takeSpawns()).filteredOn(l -> l.startsWith("spawn")).hasSize(3);
+    }
+
+    @Test
+    void respawnWindowRestartsAfterTheInterval() {
+        h.job("r", "respawn\nrespawn limit 1 5\nexec main\n");
+        h.start("r");
+        h.exit("r", "main", 1);
+        h.advance(Duration.ofSeconds(6));
+        h.exit("r", "main", 1);
+        assertThat(h.status("r")).isEqualTo("start/running");
+    }
+
+    @Test
+    void normalExitIsNotAFailure() {
+        h.job("n", "respawn\nnormal exit 0 TERM\nexec main\n");
+        h.start("n");
+        h.takeEvents();
+        h.kill("n", "main", 15);
+        assertThat(h.takeEvents()).containsExactly("stopping JOB=n INSTANCE= RESULT=ok", "stopped JOB=n INSTANCE= RESULT=ok");
+    }
+
+    @Test
+    void killTimeoutEscalatesToSigkill() throws Exception {
+        h.job("k", "kill timeout 2\nkill signal INT\nexec main\n");
+        h.start("k");
+        long pid = h.launcher.pid("k", "main");
+        var stopped = h.stop("k");
+        h.takeSpawns();
+        h.advance(Duration.ofSeconds(2));
+        assertThat(h.takeSpawns()).containsExactly("signal " + pid + " KILL group");
+        h.kill("k", "main", 9);
+        assertThat(stopped.get().state()).isEqualTo("waiting");
+        assertThat(h.takeEvents()).contains("stopped JOB=k INSTANCE= RESULT=ok");
+    }
+
+    @Test
+    void startingBlocksUntilTheTaskItStartedHasFinished() {
+        h.job("svc", "exec main\n").job("before", "start on starting svc\ntask\nexec prep\n");
+        var started = h.start("svc");
+        assertThat(h.takeSpawns()).containsExactly("spawn before main");
+        assertThat(h.status("svc")).isEqualTo("start/starting");
+        h.exit("before", "main", 0);
+        assertThat(h.takeSpawns()).containsExactly("spawn svc main");
+        assertThat(started).isDone();
+    }
+
+    @Test
+    void andOrHaveEqualPrecedenceAndEventsReachTheJob() {
+        h.job("j", "start on a or b and c\nexec main\n");
+        var a = h.emit("a", "X=1");
+        assertThat(h.takeSpawns()).isEmpty();
+        assertThat(a).isNotDone();
+        h.emit("c", "Y=2");
+        assertThat(h.takeSpawns()).containsExactly("spawn j main");
+        assertThat(h.env("j", "main")).containsEntry("UPSTART_EVENTS", "a c").containsEntry("X", "1")
+                .containsEntry("Y", "2").containsEntry("UPSTART_JOB", "j").containsEntry("UPSTART_INSTANCE", "");
+        assertThat(a).isDone();
+    }
+
+    @Test
+    void stopOnExpandsAgainstTheInstanceEnvironmentAndFeedsPostStop() throws Exception {
+        h.job("j", "start on up\nstop on down IFACE=$IFACE\nexec main\npost-stop exec post\n");
+        h.emit("up", "IFACE=eth0");
+        h.emit("down", "IFACE=eth1");
+        assertThat(h.status("j")).isEqualTo("start/running");
+        var down = h.emit("down", "IFACE=eth0", "WHY=x");
+        h.kill("j", "main", 15);
+        assertThat(h.env("j", "post-stop")).containsEntry("UPSTART_STOP_EVENTS", "down").containsEntry("WHY", "x")
+                .containsEntry("UPSTART_EVENTS", "up");
+        h.exit("j", "post-stop", 0);
+        assertThat(down.get()).isNull();
+    }
+
+    @Test
+    void failedEventIsFollowedByItsFailedEvent() {
+        h.job("t", "start on go\ntask\nexec work\n");
+        var go = h.emit("go", "A=1");
+        h.exit("t", "main", 1);
+        assertThat(go).isCompletedExceptionally();
+        assertThat(h.takeEvents()).contains("go/failed A=1");
+    }
+
+    @Test
+    void restartEmitsNoStoppedAndKeepsTheInstance() throws Exception {
+        h.job("s", "exec main\n");
+        h.start("s");
+        h.takeEvents();
+        var restarted = h.restart("s");
+        h.kill("s", "main", 15);
+        assertThat(restarted.get().state()).isEqualTo("running");
+        assertThat(h.takeEvents()).containsExactly("stopping JOB=s INSTANCE= RESULT=ok", "starting JOB=s INSTANCE=",
+                "started JOB=s INSTANCE=");
+    }
+
+    @Test
+    void restartWithPreStopIsCancelledByThePreStopRule() throws Exception {
+        h.job("s", "exec main\npre-stop exec ps\n");
+        h.start("s");
+        var restarted = h.restart("s");
+        h.exit("s", "pre-stop", 0);
+        assertThat(restarted.get().state()).isEqualTo("running");
+        assertThat(h.takeSpawns()).filteredOn(l -> l.contains("main")).hasSize(1);
+    }
+
+    @Test
+    void instancesAndTheirErrors() throws Exception {
+        h.job("svc", "instance $NAME\nusage \"svc NAME=x\"\nexec main\n");
+        assertThat(h.start("svc", "NAME=a").get().instance()).isEqualTo("a");
+        assertThat(h.start("svc", "NAME=a")).failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
+                .withCauseInstanceOf(ControlException.class).withMessageContaining("Job is already running: svc (a)");
+        assertThat(h.start("svc")).failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
+                .withMessageContaining("Unknown parameter: NAME\nUsage: svc NAME=x");
+        assertThat(h.stop("svc", "NAME=b")).failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
+                .withMessageContaining("Unknown instance: b");
+    }
+
+    @Test
+    void mainExitDuringPostStartWaitsForPostStart() {
+        h.job("p", "respawn\nexec main\npost-start exec ps\n");
+        h.start("p");
+        h.exit("p", "main", 1);
+        assertThat(h.status("p")).isEqualTo("start/post-start");
+        h.exit("p", "post-start", 0);
+        assertThat(h.takeEvents()).contains("stopping JOB=p INSTANCE= RESULT=ok");
+        assertThat(h.launcher.live.values()).anyMatch(r -> r.kind().wireName().equals("main"));
+    }
+
+    @Test
+    void exportedVariablesFollowTheStandardOnes() {
+        h.job("e", "env FOO=bar\nexport FOO JOB\nexec main\n");
+        h.start("e");
+        assertThat(h.takeEvents()).containsExactly("starting JOB=e INSTANCE= FOO=bar", "started JOB=e INSTANCE= FOO=bar");
+    }
+
+    @Test
+    void replacedClassTakesOverWhenTheLastInstanceStops() {
+        h.job("s", "exec one\n");
+        h.start("s");
+        h.job("s", "exec two\n");
+        h.stop("s");
+        h.kill("s", "main", 15);
+        h.takeSpawns();
+        h.start("s");
+        assertThat(h.launcher.request("s", "main").command().text()).isEqualTo("two");
+    }
+}
