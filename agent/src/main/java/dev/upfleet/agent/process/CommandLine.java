@@ -1,0 +1,83 @@
+package dev.upfleet.agent.process;
+
+import dev.upfleet.core.job.Command;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** How Upstart turns an {@code exec} line or a {@code script} into an argv (init(5), spec §7). */
+final class CommandLine {
+    static final String SHELL = "/bin/sh";
+    /** An exec command containing any of these runs through the shell. */
+    static final String SHELL_CHARS = "~`!$^&*()=|\\{}[];\"'<>?";
+    /** execvp's default search path when the job has no PATH. */
+    static final String DEFAULT_PATH = "/bin:/usr/bin";
+
+    private CommandLine() {}
+
+    static boolean needsShell(String command) {
+        for (int i = 0; i < command.length(); i++) {
+            if (SHELL_CHARS.indexOf(command.charAt(i)) >= 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The argv to run: {@code /bin/sh -e -c "exec COMMAND" /bin/sh}, {@code /bin/sh -e -c SCRIPT /bin/sh}, or the
+     * command split on white space (no quote processing, as in Upstart). argv[0] of a direct command is not resolved.
+     */
+    static List<String> argv(Command command) {
+        return switch (command) {
+            case Command.Script s -> List.of(SHELL, "-e", "-c", s.text(), SHELL);
+            case Command.Exec e when needsShell(e.text()) -> List.of(SHELL, "-e", "-c", "exec " + e.text(), SHELL);
+            case Command.Exec e -> split(e.text());
+        };
+    }
+
+    static List<String> split(String text) {
+        List<String> out = new ArrayList<>();
+        for (String word : text.trim().split("[ \t\r\n]+")) {
+            if (!word.isEmpty()) {
+                out.add(word);
+            }
+        }
+        return out;
+    }
+
+    /** The job's PATH from its environment, or execvp's default. */
+    static String pathOf(List<String> env) {
+        for (int i = env.size() - 1; i >= 0; i--) {
+            if (env.get(i).startsWith("PATH=")) {
+                return env.get(i).substring(5);
+            }
+        }
+        return DEFAULT_PATH;
+    }
+
+    /**
+     * execvp's search: a name with a slash is used as is; otherwise the first executable regular file along PATH,
+     * else the first existing one (so exec reports EACCES as execvp would), else empty (ENOENT).
+     */
+    static Optional<String> resolve(String name, String path) {
+        if (name.contains("/")) {
+            return Optional.of(name);
+        }
+        String existing = null;
+        for (String dir : path.split(":", -1)) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, name);
+            if (Files.isRegularFile(candidate)) {
+                if (Files.isExecutable(candidate)) {
+                    return Optional.of(candidate.toString());
+                }
+                if (existing == null) {
+                    existing = candidate.toString();
+                }
+            }
+        }
+        return Optional.ofNullable(existing);
+    }
+}

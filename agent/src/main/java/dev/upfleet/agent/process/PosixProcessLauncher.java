@@ -1,0 +1,201 @@
+package dev.upfleet.agent.process;
+
+import dev.upfleet.agent.engine.ExitStatus;
+import dev.upfleet.agent.engine.ProcessLauncher;
+import dev.upfleet.agent.engine.SpawnException;
+import dev.upfleet.agent.engine.SpawnRequest;
+import dev.upfleet.core.job.ProcessKind;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+
+/**
+ * Runs job processes for real: posix_spawn in a new session, console log through a pty read by one epoll thread,
+ * reaping of every child (including adopted orphans) by one reaper thread, and expect fork/daemon following.
+ *
+ * <p>Threads: {@link #spawn} and {@link #signal} are called by the engine thread (they are also safe from any
+ * thread). Observer callbacks {@code exited} and {@code stopped} come from the reaper thread
+ * ({@code upfleet-reaper}); {@code mainPidResolved} from the reaper or, when a daemon settles by time, from the
+ * timer thread ({@code upfleet-follow}). Callbacks for one process never run concurrently, and
+ * {@code mainPidResolved(p, d)} always precedes {@code exited(d, …)}.
+ *
+ * <p>At construction the agent becomes a child subreaper and raises its RLIMIT_NOFILE soft limit to the hard limit
+ * (each logged job holds one descriptor). The reaper waits on {@code waitpid(-1)}: nothing else in the agent may
+ * spawn children through {@link ProcessBuilder} while a launcher is open, or their statuses would be taken here.
+ */
+public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseable {
+
+    /**
+     * @param forcePipeLogs  log through a pipe even when a pty is available (tests the fallback path)
+     * @param daemonSettle   how long an {@code expect daemon} candidate may sit without exiting or forking before it
+     *                       is taken as the daemon (see {@link ChildTable})
+     * @param maxOpenLogs    log files kept open at once by the pump
+     * @param etc            where {@code passwd} and {@code group} are read from
+     */
+    public record Options(boolean forcePipeLogs, Duration daemonSettle, int maxOpenLogs, Path etc) {
+        public static Options defaults() {
+            return new Options(false, Duration.ofMillis(500), 1024, Path.of("/etc"));
+        }
+
+        public Options withForcePipeLogs(boolean force) {
+            return new Options(force, daemonSettle, maxOpenLogs, etc);
+        }
+
+        public Options withDaemonSettle(Duration settle) {
+            return new Options(forcePipeLogs, settle, maxOpenLogs, etc);
+        }
+    }
+
+    private final Path logDir;
+    private final Options options;
+    private final long self;
+    private final AttributeChain attributes;
+    private final LogPump pump;
+    private final ChildTable children;
+    private final ScheduledExecutorService timers;
+    private final Semaphore childHint = new Semaphore(0);
+    private final Thread reaper;
+    private volatile boolean closed;
+
+    public PosixProcessLauncher(Path logDir, ProcessObserver observer) throws LibcException {
+        this(logDir, observer, Options.defaults());
+    }
+
+    public PosixProcessLauncher(Path logDir, ProcessObserver observer, Options options) throws LibcException {
+        this.logDir = logDir;
+        this.options = options;
+        this.self = Libc.getpid();
+        Libc.prctl(Libc.PR_SET_CHILD_SUBREAPER, 1);
+        raiseNofile();
+        this.attributes = new AttributeChain(Baseline.current(), new Accounts(options.etc()));
+        this.pump = new LogPump(options.maxOpenLogs());
+        this.timers = Executors.newSingleThreadScheduledExecutor(
+                r -> Thread.ofPlatform().name("upfleet-follow").daemon().unstarted(r));
+        this.children = new ChildTable(observer, self, timers, options.daemonSettle().toMillis());
+        this.reaper = Thread.ofPlatform().name("upfleet-reaper").daemon().start(this::reap);
+    }
+
+    /** Each logged job holds a pty master: lift the soft descriptor limit to the hard one. */
+    private static void raiseNofile() throws LibcException {
+        Libc.Rlimit now = Libc.getrlimit(Libc.RLIMIT_NOFILE);
+        if (now.soft() != now.hard()) {
+            Libc.setrlimit(Libc.RLIMIT_NOFILE, new Libc.Rlimit(now.hard(), now.hard()));
+        }
+    }
+
+    @Override
+    public long spawn(SpawnRequest request) throws SpawnException {
+        if (closed) {
+            throw new SpawnException("launcher closed");
+        }
+        var job = request.job();
+        AttributeChain.Plan plan = attributes.plan(job, CommandLine.argv(request.command()), request.env());
+        if (!plan.wrapped() && !java.nio.file.Files.isDirectory(Path.of(plan.chdir()))) {
+            throw new SpawnException("unable to change working directory: " + Libc.strerror(Libc.ENOENT));
+        }
+        Stdio stdio = Stdio.forConsole(job.console(), !options.forcePipeLogs());
+        long pid;
+        try {
+            synchronized (children) {
+                pid = Libc.spawn(plan.executable(), plan.argv(), request.env(), stdio.actions(),
+                        Optional.of(plan.chdir()));
+                children.add(pid, job.expect(), request.kind() == ProcessKind.MAIN, envValue(request.env(), "UPSTART_JOB"),
+                        envValue(request.env(), "UPSTART_INSTANCE"));
+            }
+        } catch (LibcException e) {
+            stdio.abandon();
+            throw new SpawnException("unable to execute: " + Libc.strerror(e.errno()), e);
+        }
+        childHint.release();
+        stdio.close();
+        if (stdio.parentEnd() >= 0) {
+            try {
+                pump.register(stdio.parentEnd(), LogNames.path(logDir, job.name(), request.instance()));
+            } catch (LibcException e) {
+                Libc.closeQuietly(stdio.parentEnd()); // the child then writes into a closed pipe/pty: as console none
+            }
+        }
+        return pid;
+    }
+
+    /** UPSTART_JOB/UPSTART_INSTANCE mark a job's descendants; {@code null} when the engine did not set them. */
+    private static String envValue(List<String> env, String key) {
+        String value = null;
+        for (String entry : env) {
+            if (entry.startsWith(key + "=")) {
+                value = entry.substring(key.length() + 1);
+            }
+        }
+        return value == null && key.equals("UPSTART_INSTANCE") ? "" : value;
+    }
+
+    @Override
+    public void signal(long pid, int signal, boolean group) {
+        try {
+            Libc.kill(group ? -pid : pid, signal);
+        } catch (LibcException e) {
+            // ESRCH: it is already gone, and the reaper will (or did) report that. Nothing else can go wrong for
+            // a supervisor running as the processes' owner.
+        }
+    }
+
+    /** Processes reported on and not yet exited (spawned, followed or resolved). */
+    public int trackedCount() {
+        return children.size();
+    }
+
+    /** Log streams still open (jobs whose output side has not reached end of file). */
+    public int openLogStreams() {
+        return pump.streams();
+    }
+
+    private void reap() {
+        while (!closed) {
+            Libc.WaitResult w;
+            try {
+                w = Libc.waitpid(-1, Libc.WUNTRACED);
+            } catch (LibcException e) {
+                if (e.errno() == Libc.ECHILD) {
+                    childHint.acquireUninterruptibly(); // no children: sleep until the next spawn
+                }
+                continue;
+            }
+            if (w.stopped()) {
+                children.onStopped(w.pid());
+            } else {
+                children.onExit(w.pid(), w.signaled() ? ExitStatus.killedBy(w.termSignal()) : ExitStatus.exited(w.exitCode()));
+            }
+        }
+    }
+
+    /**
+     * Stops the reaper, timer and pump threads and closes every descriptor. Running jobs are left running (an agent
+     * restart re-adopts them through {@link PidWatcher}).
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        childHint.release();
+        // The reaper may be blocked in waitpid: give it one child to reap so it sees the flag.
+        try {
+            Libc.spawn(CommandLine.SHELL, List.of(CommandLine.SHELL, "-c", "exit 0"), List.of(), Stdio.none().actions(),
+                    Optional.of("/"));
+        } catch (LibcException ignored) {
+            // cannot spawn: the reaper is a daemon thread and ends with the JVM
+        }
+        try {
+            reaper.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        timers.shutdownNow();
+        pump.close();
+    }
+}

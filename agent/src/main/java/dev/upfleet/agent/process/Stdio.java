@@ -1,0 +1,91 @@
+package dev.upfleet.agent.process;
+
+import dev.upfleet.agent.process.Libc.FileAction;
+import dev.upfleet.core.job.Console;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The child's descriptors 0, 1, 2 for one spawn, and what the parent keeps: {@code parentEnd} is the pty master or
+ * pipe read end to be logged ({@code -1} when not logging); {@code childEnd} is the parent's copy of the slave or
+ * write end (or console), closed right after the spawn. Every other descriptor is closed in the child.
+ */
+record Stdio(List<FileAction> actions, int parentEnd, int childEnd) implements AutoCloseable {
+    private static final String DEV_NULL = "/dev/null";
+    private static final String CONSOLE = "/dev/console";
+
+    static Stdio forConsole(Console console, boolean allowPty) {
+        return switch (console) {
+            case NONE -> none();
+            // We are not PID 1: the console may not be ours to write to. When /dev/console opens, use it (console
+            // owner does NOT make it the controlling terminal — that would take it from whoever owns it);
+            // otherwise behave as console none, as Upstart does when the console cannot be opened.
+            case OUTPUT, OWNER -> console();
+            case LOG -> log(allowPty);
+        };
+    }
+
+    static Stdio none() {
+        return new Stdio(withCloseFrom(List.of(
+                new FileAction.Open(0, DEV_NULL, Libc.O_RDONLY, 0),
+                new FileAction.Open(1, DEV_NULL, Libc.O_WRONLY, 0),
+                new FileAction.Dup2(1, 2))), -1, -1);
+    }
+
+    private static Stdio console() {
+        try {
+            int fd = Libc.open(CONSOLE, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0);
+            return new Stdio(withCloseFrom(List.of(
+                    new FileAction.Dup2(fd, 0), new FileAction.Dup2(fd, 1), new FileAction.Dup2(fd, 2))), -1, fd);
+        } catch (LibcException e) {
+            return none();
+        }
+    }
+
+    /** A pty (lines end in \r\n, as in Upstart); a pipe when no pty is left (kernel.pty.max) or ptys are off. */
+    private static Stdio log(boolean allowPty) {
+        if (allowPty) {
+            int master = -1;
+            try {
+                master = Libc.posixOpenpt(Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC);
+                Libc.grantpt(master);
+                Libc.unlockpt(master);
+                int slave = Libc.open(Libc.ptsname(master), Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0);
+                return logged(master, slave);
+            } catch (LibcException e) {
+                Libc.closeQuietly(master);
+            }
+        }
+        try {
+            int[] pipe = Libc.pipe2(Libc.O_CLOEXEC);
+            return logged(pipe[0], pipe[1]);
+        } catch (LibcException e) {
+            return none(); // out of descriptors: Upstart's "no pty → console none"
+        }
+    }
+
+    private static Stdio logged(int parentEnd, int childEnd) {
+        return new Stdio(withCloseFrom(List.of(
+                new FileAction.Open(0, DEV_NULL, Libc.O_RDONLY, 0),
+                new FileAction.Dup2(childEnd, 1),
+                new FileAction.Dup2(childEnd, 2))), parentEnd, childEnd);
+    }
+
+    private static List<FileAction> withCloseFrom(List<FileAction> actions) {
+        List<FileAction> all = new ArrayList<>(actions);
+        all.add(new FileAction.CloseFrom(3));
+        return List.copyOf(all);
+    }
+
+    /** Closes the parent's copy of the child's end (after the spawn). */
+    @Override
+    public void close() {
+        Libc.closeQuietly(childEnd);
+    }
+
+    /** Closes everything, for a spawn that failed. */
+    void abandon() {
+        close();
+        Libc.closeQuietly(parentEnd);
+    }
+}
