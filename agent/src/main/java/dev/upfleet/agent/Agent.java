@@ -1,0 +1,297 @@
+package dev.upfleet.agent;
+
+import dev.upfleet.agent.conf.ConfLoader;
+import dev.upfleet.agent.conf.ConfWatcher;
+import dev.upfleet.agent.control.ControlServer;
+import dev.upfleet.agent.engine.Engine;
+import dev.upfleet.agent.engine.EngineConfig;
+import dev.upfleet.agent.engine.EngineControl;
+import dev.upfleet.agent.engine.EngineLoop;
+import dev.upfleet.agent.engine.EngineObserver;
+import dev.upfleet.agent.engine.Environ;
+import dev.upfleet.agent.engine.ExitStatus;
+import dev.upfleet.agent.engine.LogPriority;
+import dev.upfleet.agent.engine.ProcessLauncher;
+import dev.upfleet.agent.engine.RealScheduler;
+import dev.upfleet.agent.events.EventLog;
+import dev.upfleet.agent.metrics.EngineMetrics;
+import dev.upfleet.agent.metrics.MetricsServer;
+import dev.upfleet.agent.process.PosixProcessLauncher;
+import dev.upfleet.core.event.EventMatcher;
+import dev.upfleet.core.event.Expander;
+import dev.upfleet.core.job.JobClass;
+import dev.upfleet.core.parse.ConfProblem;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running agent: the composition root that wires the engine to real processes, the configuration directories,
+ * the control socket, the event log and metrics, and runs the boot and shutdown sequences.
+ */
+public final class Agent implements AutoCloseable {
+    public static final String VERSION = "0.1.0";
+    private static final Logger LOG = LoggerFactory.getLogger("init");
+    /** Variables of the agent's own environment that must not leak into jobs as if they ran inside one. */
+    private static final Set<String> NOT_INHERITED = Set.of("UPSTART_JOB", "UPSTART_INSTANCE", "UPSTART_EVENTS",
+            "UPSTART_STOP_EVENTS", "UPSTART_SESSION", "UPFLEET_SOCKET");
+
+    /** The agent's flags, validated. */
+    public record Settings(List<Path> confDirs, Path socket, Path logDir, Path stateDir, boolean bootEvents,
+                           Path eventLog, String node, Integer metricsPort, String metricsAddress, String runlevel,
+                           boolean inheritEnv, int socketMode) {}
+
+    private final Settings settings;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+    private final CountDownLatch shutdownRequested = new CountDownLatch(1);
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private EngineLoop loop;
+    private ConfLoader confLoader;
+
+    private Agent(Settings settings) {
+        this.settings = settings;
+    }
+
+    public static Agent start(Settings settings) throws Exception {
+        Agent agent = new Agent(settings);
+        try {
+            agent.boot();
+        } catch (Exception | Error e) {
+            agent.close();
+            throw e;
+        }
+        return agent;
+    }
+
+    private void boot() throws Exception {
+        Files.createDirectories(settings.logDir());
+        Files.createDirectories(settings.stateDir());
+        List<EngineObserver> observers = new ArrayList<>();
+        observers.add(new EngineObserver() {
+            @Override
+            public void log(LogPriority priority, String message) {
+                logDaemon(priority, message);
+            }
+        });
+        if (settings.eventLog() != null) {
+            EventLog eventLog = new EventLog(settings.eventLog());
+            resources.add(eventLog);
+            observers.add(eventLog);
+        }
+        PrometheusMeterRegistry registry = null;
+        if (settings.metricsPort() != null) {
+            registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            observers.add(new EngineMetrics(registry));
+        }
+        List<EngineObserver> late = new ArrayList<>();
+        observers.add(EngineObserver.all(late));
+
+        RealScheduler scheduler = new RealScheduler();
+        resources.add(scheduler);
+        Reports reports = new Reports();
+        PosixProcessLauncher launcher = new PosixProcessLauncher(settings.logDir(), reports);
+        resources.add(launcher);
+
+        Engine engine = new Engine(engineConfig(), launcher, scheduler, EngineObserver.all(observers));
+        loop = new EngineLoop(engine, 4096);
+        reports.loop = loop;
+        scheduler.bind(loop);
+        loop.start();
+        resources.add(loop);
+
+        confLoader = new ConfLoader(settings.confDirs(), new ConfLoader.Sink() {
+            @Override
+            public void load(JobClass job) {
+                engine.loadClass(job);
+            }
+
+            @Override
+            public void remove(String name) {
+                engine.removeClass(name);
+            }
+
+            @Override
+            public void problem(ConfProblem problem) {
+                LOG.error("{}", problem.render());
+            }
+        });
+        onLoop(() -> confLoader.rescan(false));
+        ConfWatcher watcher = new ConfWatcher(settings.confDirs(), () -> loop.post(() -> confLoader.rescan(false)));
+        resources.add(watcher);
+        watcher.start();
+
+        EngineControl control = new EngineControl(loop, () -> confLoader.rescan(true));
+        late.add(control);
+        Set<PosixFilePermission> mode = permissions(settings.socketMode());
+        resources.add(new ControlServer(settings.socket(), control, ControlServer.Options.defaults().withMode(mode)));
+
+        if (registry != null) {
+            MetricsServer metrics = new MetricsServer(registry, settings.metricsAddress(), settings.metricsPort());
+            metrics.start();
+            resources.add(metrics);
+        }
+        installSignalHandlers();
+        if (settings.bootEvents()) {
+            onLoop(() -> BootSequence.boot(engine, settings.runlevel()));
+        }
+        LOG.info("upfleet-agent {} running on {} ({} jobs)", VERSION, settings.socket(), engine.classNames().size());
+    }
+
+    private EngineConfig engineConfig() {
+        Map<String, String> own = System.getenv();
+        List<String> initial = new ArrayList<>();
+        for (Map.Entry<String, String> e : own.entrySet()) {
+            boolean wanted = settings.inheritEnv() ? !NOT_INHERITED.contains(e.getKey())
+                    : e.getKey().equals("PATH") || e.getKey().equals("TERM");
+            if (wanted) {
+                initial.add(e.getKey() + "=" + e.getValue());
+            }
+        }
+        if (Environ.get(initial, "PATH") == null) {
+            initial.add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        }
+        initial.sort(null);
+        InstantSource monotonic = () -> Instant.ofEpochSecond(0, System.nanoTime());
+        String node = settings.node();
+        return new EngineConfig(node, initial, own::get, List.of("UPFLEET_SOCKET=" + settings.socket()), monotonic,
+                (term, event, env) -> EventMatcher.matches(term, event, env, node),
+                (template, env) -> Expander.expand(template, Environ.toMap(env)));
+    }
+
+    /** Runs a task on the engine thread and waits for it. */
+    private void onLoop(Runnable task) throws InterruptedException {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        loop.post(() -> {
+            try {
+                task.run();
+                done.complete(null);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        });
+        done.join();
+    }
+
+    private static void logDaemon(LogPriority priority, String message) {
+        switch (priority) {
+            case DEBUG -> LOG.debug(message);
+            case INFO -> LOG.info(message);
+            case MESSAGE -> LOG.info(message);
+            case WARN -> LOG.warn(message);
+            case ERROR, FATAL -> LOG.error(message);
+        }
+    }
+
+    private void installSignalHandlers() {
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
+            shutdownRequested.countDown();
+            try {
+                stopped.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> loop.post(() -> confLoader.rescan(true)));
+        } catch (IllegalArgumentException e) {
+            LOG.warn("cannot handle SIGHUP: {}", e.getMessage());
+        }
+    }
+
+    /** Blocks until SIGTERM/SIGINT, then stops every job through its stop sequence. */
+    public void awaitShutdown() throws InterruptedException {
+        shutdownRequested.await();
+        try {
+            shutdown();
+        } finally {
+            stopped.countDown();
+        }
+    }
+
+    private void shutdown() throws InterruptedException {
+        Engine engine = loop.engine();
+        CompletableFuture<Void> goalsStopped = new CompletableFuture<>();
+        loop.post(() -> BootSequence.shutdown(engine, settings.bootEvents(), settings.runlevel(), goalsStopped));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BootSequence.SHUTDOWN_LIMIT_SECONDS);
+        while (System.nanoTime() < deadline) {
+            if (goalsStopped.isDone()) {
+                CompletableFuture<Boolean> any = new CompletableFuture<>();
+                loop.post(() -> any.complete(engine.anyInstance()));
+                if (!any.join()) {
+                    return;
+                }
+            }
+            Thread.sleep(20);
+        }
+        LOG.warn("shutdown: jobs still running after {} s", BootSequence.SHUTDOWN_LIMIT_SECONDS);
+    }
+
+    private static Set<PosixFilePermission> permissions(int mode) {
+        Set<PosixFilePermission> set = EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE, high bit first
+        for (int i = 0; i < 9; i++) {
+            if ((mode & (1 << (8 - i))) != 0) {
+                set.add(bits[i]);
+            }
+        }
+        return set;
+    }
+
+    static String hostName() {
+        try {
+            String name = InetAddress.getLocalHost().getHostName();
+            int dot = name.indexOf('.');
+            return dot > 0 ? name.substring(0, dot) : name;
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    @Override
+    public void close() {
+        for (int i = resources.size() - 1; i >= 0; i--) {
+            try {
+                resources.get(i).close();
+            } catch (Exception e) {
+                LOG.warn("closing {}: {}", resources.get(i).getClass().getSimpleName(), e.toString());
+            }
+        }
+        resources.clear();
+    }
+
+    /** Process reports from the launcher's threads, posted to the engine thread. */
+    private static final class Reports implements ProcessLauncher.ProcessObserver {
+        volatile EngineLoop loop;
+
+        @Override
+        public void exited(long pid, ExitStatus status) {
+            loop.post(() -> loop.engine().processExited(pid, status));
+        }
+
+        @Override
+        public void stopped(long pid) {
+            loop.post(() -> loop.engine().processStopped(pid));
+        }
+
+        @Override
+        public void mainPidResolved(long spawnedPid, long mainPid) {
+            loop.post(() -> loop.engine().mainPidResolved(spawnedPid, mainPid));
+        }
+    }
+}

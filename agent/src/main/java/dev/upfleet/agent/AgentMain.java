@@ -1,0 +1,82 @@
+package dev.upfleet.agent;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code bin/upfleet-agent}: the node daemon. Parses flags and hands them to {@link Agent}. */
+@Command(name = "upfleet-agent", mixinStandardHelpOptions = true, version = "upfleet-agent " + Agent.VERSION,
+        description = "Runs Upstart 1.13 job files on this node (standalone without --controller).")
+public final class AgentMain implements Callable<Integer> {
+
+    @Option(names = "--confdir", paramLabel = "DIR", description = "Job configuration directory (repeatable; first wins). Default: /etc/init")
+    List<Path> confDirs = new ArrayList<>();
+
+    @Option(names = "--socket", paramLabel = "PATH", description = "Control socket (default: ${DEFAULT-VALUE})")
+    Path socket = Path.of("/run/upfleet/agent.sock");
+
+    @Option(names = "--log-dir", paramLabel = "DIR", description = "Job output logs for console log (default: ${DEFAULT-VALUE})")
+    Path logDir = Path.of("/var/log/upfleet");
+
+    @Option(names = "--state-dir", paramLabel = "DIR", description = "Job state kept across agent restarts (default: ${DEFAULT-VALUE})")
+    Path stateDir = Path.of("/var/lib/upfleet");
+
+    @Option(names = "--no-startup-event", description = "Do not emit startup nor the boot events after loading the configuration")
+    boolean noStartupEvent;
+
+    @Option(names = "--event-log", paramLabel = "FILE", description = "Append one JSON object per emitted event")
+    Path eventLog;
+
+    @Option(names = "--node", paramLabel = "NAME", description = "This node's name (default: the host name)")
+    String node;
+
+    @Option(names = "--controller", paramLabel = "HOST:PORT[,..]", description = "Join a cluster through these controllers")
+    String controller;
+
+    @Option(names = "--metrics-port", paramLabel = "N", description = "Serve Prometheus metrics at /metrics on this port")
+    Integer metricsPort;
+
+    @Option(names = "--metrics-address", paramLabel = "ADDR", description = "Address for the metrics port (default: ${DEFAULT-VALUE})")
+    String metricsAddress = "0.0.0.0";
+
+    @Option(names = "--runlevel", paramLabel = "N", description = "Runlevel announced after boot (default: ${DEFAULT-VALUE})")
+    String runlevel = "2";
+
+    @Option(names = "--no-inherit-env", description = "Jobs get only PATH and TERM from the agent's environment")
+    boolean noInheritEnv;
+
+    @Option(names = "--socket-mode", paramLabel = "OCTAL", description = "Permissions of the control socket (default: ${DEFAULT-VALUE})")
+    String socketMode = "0600";
+
+    @Override
+    public Integer call() throws Exception {
+        if (controller != null) {
+            System.err.println("upfleet-agent: --controller: cluster mode is not available in this build yet; run without it for a standalone node");
+            return 2;
+        }
+        if (confDirs.isEmpty()) {
+            confDirs.add(Path.of("/etc/init"));
+        }
+        Agent.Settings settings = new Agent.Settings(List.copyOf(confDirs), socket.toAbsolutePath(),
+                logDir.toAbsolutePath(), stateDir.toAbsolutePath(), !noStartupEvent,
+                eventLog == null ? null : eventLog.toAbsolutePath(), node == null ? Agent.hostName() : node,
+                metricsPort, metricsAddress, runlevel, !noInheritEnv, Integer.parseInt(socketMode, 8));
+        try (Agent agent = Agent.start(settings)) {
+            agent.awaitShutdown();
+        }
+        return 0;
+    }
+
+    public static void main(String[] args) {
+        CommandLine cli = new CommandLine(new AgentMain());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("upfleet-agent: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return 1;
+        });
+        System.exit(cli.execute(args));
+    }
+}
