@@ -29,6 +29,8 @@ public final class Engine {
     private List<ClassEntry> ordered;
     private final List<EventRecord> queue = new ArrayList<>();
     private final Map<Long, Job> jobsByPid = new HashMap<>();
+    /** Instances changed since the last {@link #drainChanges()}, for the state directory. */
+    private final java.util.Set<Job> changed = new java.util.LinkedHashSet<>();
     private final List<String> globalEnv;
     private long nextEventId = 1;
     private LogPriority logPriority = LogPriority.MESSAGE;
@@ -96,6 +98,63 @@ public final class Engine {
         }
     }
 
+    void changed(Job job) {
+        changed.add(job);
+    }
+
+    /** Snapshots of the instances that changed since the last call, destroyed ones marked gone. */
+    public List<InstanceSnapshot> drainChanges() {
+        if (changed.isEmpty()) {
+            return List.of();
+        }
+        List<InstanceSnapshot> out = new ArrayList<>(changed.size());
+        for (Job job : changed) {
+            boolean gone = job.owner.instances.get(job.name) != job;
+            out.add(new InstanceSnapshot(job.definition.name(), job.name, job.goal, job.state, job.env, job.pids, gone));
+        }
+        changed.clear();
+        return out;
+    }
+
+    /**
+     * Re-adopts an instance that a previous agent left running (state directory): it becomes a running instance of
+     * the current definition, with the given live processes. Returns false when the class is unknown or the instance
+     * already exists.
+     */
+    public boolean adopt(String job, String instance, List<String> env, Map<ProcessKind, Long> pids) {
+        ClassEntry entry = classes.get(job);
+        if (entry == null || entry.instances.containsKey(instance)) {
+            return false;
+        }
+        Job adopted = newInstance(entry, instance);
+        adopted.env = new ArrayList<>(env);
+        adopted.goal = Goal.START;
+        adopted.state = JobState.RUNNING;
+        for (Map.Entry<ProcessKind, Long> e : pids.entrySet()) {
+            adopted.pids.put(e.getKey(), e.getValue());
+            registerPid(e.getValue(), adopted);
+        }
+        observer.stateChanged(job, instance, JobState.WAITING, JobState.RUNNING);
+        changed(adopted);
+        log(LogPriority.INFO, adopted.displayName() + " re-adopted in state running");
+        return true;
+    }
+
+    /**
+     * Starts an instance again whose previous agent died in the middle of a transition: its leftover processes have
+     * been killed, and it goes through its start sequence with the environment it had.
+     */
+    public boolean resume(String job, String instance, List<String> env) {
+        ClassEntry entry = classes.get(job);
+        if (entry == null || entry.instances.containsKey(instance)) {
+            return false;
+        }
+        Job resumed = newInstance(entry, instance);
+        resumed.startEnv = new ArrayList<>(env);
+        machine.changeGoal(resumed, Goal.START);
+        return true;
+    }
+
     void registerPid(long pid, Job job) {
         jobsByPid.put(pid, job);
     }
@@ -151,6 +210,12 @@ public final class Engine {
         return classes.containsKey(name);
     }
 
+    /** The definition new instances of a class get. */
+    public java.util.Optional<JobClass> definition(String name) {
+        ClassEntry entry = classes.get(name);
+        return entry == null ? java.util.Optional.empty() : java.util.Optional.of(entry.definition);
+    }
+
     /** Class names in Upstart's list order. */
     public List<String> classNames() {
         return orderedClasses().stream().map(ClassEntry::name).toList();
@@ -176,6 +241,7 @@ public final class Engine {
     void instanceGone(Job job) {
         ClassEntry entry = job.owner;
         entry.instances.remove(job.name);
+        changed(job);
         if (job.stopOn != null) {
             job.stopOn.reset();
         }

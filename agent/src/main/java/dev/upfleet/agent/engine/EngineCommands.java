@@ -329,7 +329,6 @@ final class EngineCommands {
     }
 
     Optional<JobClass> definition(String name) {
-        ClassEntry entry = engine.classEntry(name);
-        return entry == null ? Optional.empty() : Optional.of(entry.definition);
+        return engine.definition(name);
     }
 }

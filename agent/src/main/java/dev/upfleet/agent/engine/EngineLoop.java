@@ -21,11 +21,17 @@ public final class EngineLoop implements AutoCloseable {
     private final Semaphore externalPermits;
     private final Thread thread;
     private volatile boolean closed;
+    private volatile Runnable afterTask = () -> {};
 
     public EngineLoop(Engine engine, int maxPendingRequests) {
         this.engine = engine;
         this.externalPermits = new Semaphore(maxPendingRequests);
         this.thread = new Thread(null, this::run, "upfleet-engine", STACK_SIZE);
+    }
+
+    /** Runs after every task and poll, on the engine thread (the state directory is written from here). */
+    public void afterEachTask(Runnable hook) {
+        this.afterTask = hook;
     }
 
     public void start() {
@@ -71,6 +77,7 @@ public final class EngineLoop implements AutoCloseable {
             try {
                 task.run();
                 engine.poll();
+                afterTask.run();
             } catch (RuntimeException | StackOverflowError e) {
                 // One bad input must not take every job down with it.
                 LOG.error("engine task failed", e);

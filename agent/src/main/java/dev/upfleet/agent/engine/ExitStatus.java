@@ -9,6 +9,15 @@ public record ExitStatus(boolean signaled, int value) {
         return new ExitStatus(false, code);
     }
 
+    /** A process that was not our child (re-adopted after an agent restart) ended; its status cannot be read. */
+    public static ExitStatus unknown() {
+        return new ExitStatus(false, -1);
+    }
+
+    public boolean known() {
+        return signaled || value >= 0;
+    }
+
     public static ExitStatus killedBy(int signal) {
         return new ExitStatus(true, signal);
     }

@@ -45,6 +45,7 @@ final class JobMachine {
         while (job.state != state) {
             JobState old = job.state;
             job.state = state;
+            engine.changed(job);
             engine.log(LogPriority.INFO, job.displayName() + " state changed from " + old.wireName() + " to " + state.wireName());
             engine.observer().stateChanged(job.definition.name(), job.name, old, state);
             switch (state) {
@@ -141,6 +142,7 @@ final class JobMachine {
         try {
             long pid = engine.launcher().spawn(new SpawnRequest(job.definition, job.name, kind, command, env));
             job.pids.put(kind, pid);
+            engine.changed(job);
             engine.registerPid(pid, job);
             engine.observer().processSpawned(job.definition.name(), kind, pid);
             engine.log(LogPriority.INFO, job.displayName() + " " + kind.wireName() + " process (" + pid + ")");
@@ -206,6 +208,7 @@ final class JobMachine {
             return;
         }
         job.pids.put(ProcessKind.MAIN, mainPid);
+        engine.changed(job);
         engine.unregisterPid(spawnedPid);
         engine.registerPid(mainPid, job);
         if (job.state == JobState.SPAWNED && job.awaitingReady) {
@@ -268,8 +271,9 @@ final class JobMachine {
             job.killTimer = null;
         }
         job.pids.remove(kind);
+        engine.changed(job);
         if (fail) {
-            failed(job, kind, status.encoded());
+            failed(job, kind, status.known() ? status.encoded() : null);
         }
         if (stop) {
             if (job.state == JobState.RUNNING) {

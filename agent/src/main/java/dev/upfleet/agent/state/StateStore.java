@@ -1,0 +1,136 @@
+package dev.upfleet.agent.state;
+
+import dev.upfleet.agent.engine.InstanceSnapshot;
+import dev.upfleet.agent.process.ProcessIdentity;
+import dev.upfleet.core.job.ProcessKind;
+import dev.upfleet.proto.state.v1.InstanceRecord;
+import dev.upfleet.proto.state.v1.ProcessRecord;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The state directory: one file per live instance ({@code instances/HEX(job)#HEX(instance).state}, an
+ * {@link InstanceRecord}), replaced atomically on every change and deleted when the instance is destroyed. Writes run
+ * in order on one writer thread so the engine thread never waits on the disk.
+ */
+public final class StateStore implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StateStore.class);
+    private static final HexFormat HEX = HexFormat.of();
+
+    private final Path dir;
+    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform()
+            .name("upfleet-state").daemon().unstarted(r));
+    /** Start times by pid, read once per process, and the pids each file lists (writer thread only). */
+    private final Map<Long, ProcessIdentity> identities = new HashMap<>();
+    private final Map<Path, List<Long>> pidsByFile = new HashMap<>();
+
+    public StateStore(Path stateDir) throws IOException {
+        this.dir = stateDir.resolve("instances");
+        Files.createDirectories(dir);
+    }
+
+    /** Queues the snapshots for writing (called on the engine thread). */
+    public void record(List<InstanceSnapshot> changes) {
+        if (!changes.isEmpty()) {
+            writer.execute(() -> changes.forEach(this::write));
+        }
+    }
+
+    private void write(InstanceSnapshot s) {
+        Path file = dir.resolve(fileName(s.job(), s.instance()));
+        try {
+            List<Long> previous = pidsByFile.remove(file);
+            if (previous != null) {
+                previous.stream().filter(pid -> !s.pids().containsValue(pid) || s.gone()).forEach(identities::remove);
+            }
+            if (s.gone()) {
+                Files.deleteIfExists(file);
+                return;
+            }
+            pidsByFile.put(file, List.copyOf(s.pids().values()));
+            InstanceRecord.Builder record = InstanceRecord.newBuilder().setJob(s.job()).setInstance(s.instance())
+                    .setGoal(s.goal().wireName()).setState(s.state().wireName()).addAllEnv(s.env())
+                    .setUpdatedUnixMillis(System.currentTimeMillis());
+            for (Map.Entry<ProcessKind, Long> p : s.pids().entrySet()) {
+                ProcessIdentity id = identities.computeIfAbsent(p.getValue(),
+                        pid -> ProcessIdentity.of(pid).orElse(new ProcessIdentity(pid, 0)));
+                record.addProcesses(ProcessRecord.newBuilder().setKind(p.getKey().wireName()).setPid(id.pid())
+                        .setStartTime(id.startTime()));
+            }
+            Path tmp = dir.resolve(file.getFileName() + ".tmp");
+            Files.write(tmp, record.build().toByteArray());
+            try {
+                Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            LOG.warn("state directory: cannot write {}: {}", file, e.getMessage());
+        }
+    }
+
+    /** Every record a previous agent left (unreadable files are skipped and removed). */
+    public List<InstanceRecord> readAll() {
+        List<InstanceRecord> out = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.state")) {
+            for (Path f : files) {
+                try {
+                    out.add(InstanceRecord.parseFrom(Files.readAllBytes(f)));
+                } catch (IOException e) {
+                    LOG.warn("state directory: dropping unreadable {}", f);
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            LOG.warn("state directory: cannot list {}: {}", dir, e.getMessage());
+        }
+        return out;
+    }
+
+    /** Removes one instance's record (it was not re-adopted). */
+    public void forget(String job, String instance) {
+        writer.execute(() -> {
+            try {
+                Files.deleteIfExists(dir.resolve(fileName(job, instance)));
+            } catch (IOException e) {
+                LOG.warn("state directory: {}", e.getMessage());
+            }
+        });
+    }
+
+    static String fileName(String job, String instance) {
+        return HEX.formatHex(job.getBytes(StandardCharsets.UTF_8)) + "#"
+                + HEX.formatHex(instance.getBytes(StandardCharsets.UTF_8)) + ".state";
+    }
+
+    /** Waits for queued writes (tests, orderly shutdown). */
+    public void flush() {
+        var done = writer.submit(() -> {});
+        try {
+            done.get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.warn("state directory: flush: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        writer.shutdown();
+        writer.awaitTermination(10, TimeUnit.SECONDS);
+    }
+}
