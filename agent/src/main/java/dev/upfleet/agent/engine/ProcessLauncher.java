@@ -33,5 +33,11 @@ public interface ProcessLauncher {
 
         /** An {@code expect fork/daemon} main process {@code spawnedPid} has forked (once or twice): {@code mainPid} is the daemon. */
         void mainPidResolved(long spawnedPid, long mainPid);
+
+        /**
+         * A process that is not the launcher's child (re-adopted after an agent restart and watched by pid) is gone.
+         * Its exit status cannot be known; the engine treats this like an exit it did not see the status of.
+         */
+        default void lostTrack(long pid) {}
     }
 }

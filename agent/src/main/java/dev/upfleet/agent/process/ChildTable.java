@@ -22,10 +22,10 @@ import java.util.concurrent.TimeUnit;
  * we can reap it. Its forked child is found among our children by the {@code UPSTART_JOB}/{@code UPSTART_INSTANCE}
  * values in {@code /proc/PID/environ} (falling back to session/process group), never by guessing from pids, so jobs
  * that daemonize at the same time are told apart. {@code expect fork} takes that child. {@code expect daemon} needs a
- * second fork: if the adopted child already has a matching child, that grandchild is the daemon; otherwise the adopted
- * child is <em>provisional</em> — when it exits the process it forked (re-parented to us in turn) is the daemon, and
- * if it neither exits nor forks within the settle time it is taken as the daemon itself (its parent exited first and
- * was reaped by the spawned process, so the second fork already happened out of our sight). Without ptrace that last
+ * second fork: the adopted child is <em>provisional</em> — when it exits (status 0) the process it forked
+ * (re-parented to us in turn) is the daemon; if it is still running after the settle time, its oldest matching child
+ * is the daemon if it has one, else it is taken as the daemon itself (its parent exited first and was reaped by the
+ * spawned process, so the second fork already happened out of our sight). Without ptrace that last
  * case is the one place a timer decides; ptrace-exact fork counting is not attempted.
  *
  * <p>All state is guarded by {@code this}; observer callbacks are made under the lock so that for one job
@@ -115,11 +115,8 @@ final class ChildTable {
             resolve(e, c);
             return;
         }
-        Optional<Long> grandchild = oldest(candidates(e, c));
-        if (grandchild.isPresent()) {
-            resolve(e, grandchild.get()); // c is the intermediate; its exit is an orphan's, reaped silently
-            return;
-        }
+        // Not resolved at once even if c already has a matching child: a shell-built daemon often runs short-lived
+        // children (sleep, echo) before its real fork, and those must not be taken for the daemon.
         entries.put(c, e.as(c, Role.PROVISIONAL));
         timers.schedule(() -> settle(c), settleMillis, TimeUnit.MILLISECONDS);
     }

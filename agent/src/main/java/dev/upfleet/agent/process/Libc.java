@@ -140,7 +140,6 @@ public final class Libc {
     private static final MethodHandle ATTR_SETSIGDEFAULT = fn("posix_spawnattr_setsigdefault",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     private static final MethodHandle SIGEMPTYSET = fn("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SIGFILLSET = fn("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
     private Libc() {}
 
@@ -448,7 +447,9 @@ public final class Libc {
                     MemorySegment empty = arena.allocate(SIGSET_SIZE, 8);
                     MemorySegment full = arena.allocate(SIGSET_SIZE, 8);
                     plain(SIGEMPTYSET, empty);
-                    plain(SIGFILLSET, full);
+                    // Every bit, not sigfillset: glibc's sigfillset leaves out its internal signals (32, 33), which
+                    // then stay ignored in the child if the agent inherited them ignored.
+                    full.fill((byte) 0xff);
                     checkSpawn("posix_spawnattr_setsigmask", plain(ATTR_SETSIGMASK, attr, empty));
                     checkSpawn("posix_spawnattr_setsigdefault", plain(ATTR_SETSIGDEFAULT, attr, full));
                     short flags = (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);

@@ -1,0 +1,230 @@
+package dev.upfleet.agent.process;
+
+import static dev.upfleet.agent.process.RecordingObserver.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.upfleet.agent.engine.ExitStatus;
+import dev.upfleet.agent.engine.SpawnException;
+import dev.upfleet.agent.engine.SpawnRequest;
+import dev.upfleet.core.job.Console;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The launcher against real processes: spawning, exit reporting, sessions, group kill, console log. */
+class PosixProcessLauncherTest {
+    static final int SIGTERM = 15;
+    static final int SIGKILL = 9;
+
+    @TempDir
+    Path dir;
+
+    Path logDir;
+    RecordingObserver observer;
+    PosixProcessLauncher launcher;
+    final List<Long> spawned = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws Exception {
+        logDir = dir.resolve("log");
+        observer = new RecordingObserver();
+        launcher = new PosixProcessLauncher(logDir, observer);
+    }
+
+    @AfterEach
+    void stop() {
+        for (long pid : spawned) {
+            launcher.signal(pid, SIGKILL, true);
+        }
+        for (long pid : spawned) {
+            await(() -> !Libc.exists(-pid), "group " + pid + " gone");
+        }
+        Zombies.assertNoneUnder(Libc.getpid());
+        launcher.close();
+    }
+
+    long spawn(SpawnRequest request) throws SpawnException {
+        long pid = launcher.spawn(request);
+        spawned.add(pid);
+        return pid;
+    }
+
+    String slurp(Path file) throws IOException {
+        return Files.readString(file, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void directExecFindsTheProgramOnTheJobsPathAndPassesOnlyTheJobsEnvironment() throws Exception {
+        Path out = dir.resolve("env.out");
+        long pid = spawn(TestJob.named("envjob").console(Console.NONE).env("FOO=bar baz").exec("env"));
+        // console none: nothing to check in a log; run env again through the shell to capture it
+        assertThat(observer.awaitExit(pid)).isEqualTo(ExitStatus.exited(0));
+
+        long pid2 = spawn(TestJob.named("envjob").console(Console.NONE).env("FOO=bar baz").exec("env > " + out));
+        assertThat(observer.awaitExit(pid2)).isEqualTo(ExitStatus.exited(0));
+        List<String> env = Files.readAllLines(out);
+        assertThat(env).contains("FOO=bar baz", "UPSTART_JOB=envjob", "UPSTART_INSTANCE=");
+        String leaked = System.getenv().keySet().stream()
+                .filter(k -> !List.of("PATH", "TERM", "PWD", "SHLVL", "_").contains(k)).findFirst().orElse("NO_SUCH");
+        assertThat(env).noneMatch(l -> l.startsWith(leaked + "="));
+    }
+
+    @Test
+    void execWithShellCharactersRunsThroughShellWhichExecsTheProgram() throws Exception {
+        long pid = spawn(TestJob.named("shexec").console(Console.NONE).exec("sleep 300 $NOTHING"));
+        await(() -> comm(pid).equals("sleep"), "shell to exec sleep");
+        launcher.signal(pid, SIGTERM, false);
+        assertThat(observer.awaitExit(pid)).isEqualTo(ExitStatus.killedBy(SIGTERM));
+        observer.assertExitedOnce(pid);
+    }
+
+    @Test
+    void scriptRunsWithDashEAndExitStatusIsReported() throws Exception {
+        Path marker = dir.resolve("reached");
+        long pid = spawn(TestJob.named("scr").console(Console.NONE).script("false\ntouch " + marker + "\n"));
+        assertThat(observer.awaitExit(pid)).isEqualTo(ExitStatus.exited(1));
+        assertThat(marker).doesNotExist();
+
+        long pid3 = spawn(TestJob.named("scr").console(Console.NONE).script("exit 3\n"));
+        assertThat(observer.awaitExit(pid3)).isEqualTo(ExitStatus.exited(3));
+    }
+
+    @Test
+    void spawnFailureOfAMissingBinaryIsASpawnException() {
+        assertThatThrownBy(() -> launcher.spawn(TestJob.named("missing").exec("/nonexistent/daemon --flag")))
+                .isInstanceOf(SpawnException.class)
+                .hasMessage("unable to execute: No such file or directory");
+        assertThatThrownBy(() -> launcher.spawn(TestJob.named("missing").exec("no-such-program-upfleet")))
+                .isInstanceOf(SpawnException.class)
+                .hasMessage("unable to execute: No such file or directory");
+        assertThat(launcher.openLogStreams()).isZero();
+    }
+
+    @Test
+    void everyProcessLeadsItsOwnSessionAndGroup() throws Exception {
+        long pid = spawn(TestJob.named("sess").console(Console.NONE).exec("sleep 300"));
+        ProcStat stat = ProcStat.read(pid).orElseThrow();
+        assertThat(stat.pgrp()).isEqualTo(pid);
+        assertThat(stat.session()).isEqualTo(pid);
+        assertThat(stat.ppid()).isEqualTo(Libc.getpid());
+        // default dispositions and empty mask, whatever the JVM had
+        String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+        assertThat(status).contains("SigBlk:\t0000000000000000").contains("SigIgn:\t0000000000000000");
+    }
+
+    @Test
+    void killingTheGroupKillsBackgroundChildrenToo() throws Exception {
+        long pid = spawn(TestJob.named("group").console(Console.NONE).script("sleep 300 &\nsleep 300 &\nsleep 300\n"));
+        await(() -> Zombies.groupMembers(pid).size() >= 4, "script and three sleeps");
+        launcher.signal(pid, SIGTERM, true);
+        assertThat(observer.awaitExit(pid)).isEqualTo(ExitStatus.killedBy(SIGTERM));
+        await(() -> Zombies.groupMembers(pid).isEmpty(), "whole group gone");
+    }
+
+    @Test
+    void consoleLogWritesThroughAPtyWithCrLf() throws Exception {
+        long pid = spawn(TestJob.named("talker").script("echo hello\necho world >&2\n"));
+        assertThat(observer.awaitExit(pid)).isEqualTo(ExitStatus.exited(0));
+        Path log = logDir.resolve("talker.log");
+        await(() -> launcher.openLogStreams() == 0, "log stream closed");
+        assertThat(slurp(log)).isEqualTo("hello\r\nworld\r\n");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(log))).isEqualTo("rw-r-----");
+
+        long again = spawn(TestJob.named("talker").script("echo again\n"));
+        observer.awaitExit(again);
+        await(() -> launcher.openLogStreams() == 0, "log stream closed");
+        assertThat(slurp(log)).isEqualTo("hello\r\nworld\r\nagain\r\n");
+    }
+
+    @Test
+    void logNamesMapSlashesAndInstances() throws Exception {
+        long pid = spawn(TestJob.named("foo/bar").instance("a/b").script("echo x\n"));
+        observer.awaitExit(pid);
+        await(() -> launcher.openLogStreams() == 0, "log stream closed");
+        assertThat(logDir.resolve("foo_bar-a_b.log")).hasContent("x\r\n");
+        assertThat(LogNames.fileName("foo/bar", "wibble")).isEqualTo("foo_bar-wibble.log");
+        assertThat(LogNames.fileName("plain", "")).isEqualTo("plain.log");
+    }
+
+    @Test
+    void noLogFileForAJobThatWritesNothing() throws Exception {
+        long pid = spawn(TestJob.named("silent").exec("true"));
+        assertThat(observer.awaitExit(pid)).isEqualTo(ExitStatus.exited(0));
+        await(() -> launcher.openLogStreams() == 0, "log stream closed");
+        assertThat(logDir.resolve("silent.log")).doesNotExist();
+    }
+
+    @Test
+    void deletedLogFileIsReopened() throws Exception {
+        Path go = dir.resolve("go");
+        long pid = spawn(TestJob.named("rotated").script(
+                "echo one\nwhile [ ! -e " + go + " ]; do sleep 0.01; done\necho two\n"));
+        Path log = logDir.resolve("rotated.log");
+        await(() -> Files.exists(log) && sizeOf(log) > 0, "first line");
+        Files.delete(log);
+        Files.createFile(go);
+        observer.awaitExit(pid);
+        await(() -> launcher.openLogStreams() == 0, "log stream closed");
+        assertThat(log).hasContent("two\r\n");
+    }
+
+    @Test
+    void pipeFallbackStillLogs() throws Exception {
+        launcher.close();
+        launcher = new PosixProcessLauncher(logDir, observer,
+                PosixProcessLauncher.Options.defaults().withForcePipeLogs(true));
+        long pid = spawn(TestJob.named("piped").script("echo hello\n"));
+        observer.awaitExit(pid);
+        await(() -> launcher.openLogStreams() == 0, "log stream closed");
+        assertThat(logDir.resolve("piped.log")).hasContent("hello\n");
+    }
+
+    @Test
+    void expectStopReportsTheStopAndContinuesOnSigcont() throws Exception {
+        long pid = spawn(TestJob.named("stopper").console(Console.NONE)
+                .expect(dev.upfleet.core.job.Expect.STOP).script("kill -STOP $$\nexec sleep 300\n"));
+        await(() -> observer.stops.containsKey(pid), "stopped report");
+        assertThat(ProcStat.read(pid).orElseThrow().state()).isEqualTo('T');
+        launcher.signal(pid, 18, false); // SIGCONT
+        await(() -> comm(pid).equals("sleep"), "continued into sleep");
+        launcher.signal(pid, SIGTERM, true);
+        assertThat(observer.awaitExit(pid)).isEqualTo(ExitStatus.killedBy(SIGTERM));
+        assertThat(observer.snapshot()).containsExactly("stopped " + pid, "exited " + pid + " " + ExitStatus.killedBy(SIGTERM));
+    }
+
+    @Test
+    void orphansAreReapedSilently() throws Exception {
+        long pid = spawn(TestJob.named("orphans").console(Console.NONE)
+                .script("sleep 0.2 &\nsleep 0.3 &\nexit 0\n"));
+        assertThat(observer.awaitExit(pid)).isEqualTo(ExitStatus.exited(0));
+        await(() -> Zombies.groupMembers(pid).isEmpty(), "orphans finished and reaped");
+        Zombies.assertNoneUnder(Libc.getpid());
+        assertThat(observer.snapshot()).containsExactly("exited " + pid + " " + ExitStatus.exited(0));
+        assertThat(launcher.trackedCount()).isZero();
+    }
+
+    static String comm(long pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/comm")).trim();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    static long sizeOf(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+}
