@@ -1,0 +1,165 @@
+package dev.upfleet.cli.initctl;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * libnih-style command line parsing, as Upstart's initctl does it: global options may come before the command;
+ * after it, the command's own options and the globals mix freely with arguments until {@code --}. Short options
+ * bundle ({@code -qn}); an option's argument is {@code --opt=ARG}, {@code --opt ARG}, {@code -oARG} or {@code -o ARG}.
+ * Errors use nih's texts ({@code invalid option: -r}, {@code missing argument: --socket}).
+ */
+final class ArgParser {
+
+    /** One accepted option; {@code key} is what ends up in {@link Invocation#options()}. */
+    record Opt(char shortName, String longName, boolean takesArg) {
+        String key() {
+            return longName;
+        }
+    }
+
+    /** The parsed command line; flags map to {@code ""}, valued options to their last value. */
+    record Invocation(Map<String, String> options, String command, List<String> args) {
+        boolean has(String key) {
+            return options.containsKey(key);
+        }
+    }
+
+    /** A usage error: printed as {@code PROG: MESSAGE} and the {@code --help} hint, exit 1. */
+    static final class UsageError extends Exception {
+        UsageError(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    static final List<Opt> GLOBAL = List.of(
+            new Opt('\0', "socket", true),
+            new Opt('\0', "session", false),
+            new Opt('\0', "system", false),
+            new Opt('\0', "dest", true),
+            new Opt('\0', "user", false),
+            new Opt('q', "quiet", false),
+            new Opt('v', "verbose", false),
+            new Opt('\0', "help", false),
+            new Opt('\0', "version", false));
+
+    private static final Opt NO_WAIT = new Opt('n', "no-wait", false);
+    private static final Opt GLOBAL_ENV = new Opt('g', "global", false);
+
+    /** Options of each command; a command missing here is unknown. */
+    static final Map<String, List<Opt>> COMMANDS = Map.ofEntries(
+            Map.entry("start", List.of(NO_WAIT)),
+            Map.entry("stop", List.of(NO_WAIT)),
+            Map.entry("restart", List.of(NO_WAIT)),
+            Map.entry("reload", List.of()),
+            Map.entry("status", List.of()),
+            Map.entry("list", List.of()),
+            Map.entry("emit", List.of(NO_WAIT)),
+            Map.entry("reload-configuration", List.of()),
+            Map.entry("version", List.of()),
+            Map.entry("log-priority", List.of()),
+            Map.entry("show-config", List.of(new Opt('e', "enumerate", false))),
+            Map.entry("check-config", List.of(new Opt('i', "ignore-events", true), new Opt('w', "warn", false))),
+            Map.entry("usage", List.of()),
+            Map.entry("list-env", List.of(GLOBAL_ENV)),
+            Map.entry("get-env", List.of(GLOBAL_ENV)),
+            Map.entry("set-env", List.of(GLOBAL_ENV, new Opt('r', "retain", false))),
+            Map.entry("unset-env", List.of(GLOBAL_ENV)),
+            Map.entry("reset-env", List.of(GLOBAL_ENV)),
+            Map.entry("monitor", List.of(new Opt('\0', "cluster", false))),
+            Map.entry("list-sessions", List.of()),
+            Map.entry("notify-disk-writeable", List.of()),
+            Map.entry("help", List.of()));
+
+    private ArgParser() {}
+
+    static Invocation parse(String[] argv) throws UsageError {
+        Map<String, String> options = new HashMap<>();
+        List<String> args = new ArrayList<>();
+        String command = null;
+        List<Opt> accepted = GLOBAL;
+        boolean optionsDone = false;
+        for (int i = 0; i < argv.length; i++) {
+            String a = argv[i];
+            if (optionsDone || a.length() < 2 || a.charAt(0) != '-') {
+                if (command == null) {
+                    command = a;
+                    List<Opt> own = COMMANDS.get(command);
+                    if (own == null) {
+                        throw new UsageError("invalid command: " + command);
+                    }
+                    accepted = concat(GLOBAL, own);
+                } else {
+                    args.add(a);
+                }
+            } else if (a.equals("--")) {
+                optionsDone = true;
+            } else if (a.startsWith("--")) {
+                i = longOption(argv, i, accepted, options);
+            } else {
+                i = shortOptions(argv, i, accepted, options);
+            }
+            if (options.containsKey("help") || options.containsKey("version")) {
+                break; // nih acts on these at once, whatever follows
+            }
+        }
+        return new Invocation(options, command, List.copyOf(args));
+    }
+
+    private static int longOption(String[] argv, int i, List<Opt> accepted, Map<String, String> options)
+            throws UsageError {
+        String a = argv[i];
+        int eq = a.indexOf('=');
+        String name = eq < 0 ? a.substring(2) : a.substring(2, eq);
+        Opt opt = accepted.stream().filter(o -> o.longName().equals(name)).findFirst()
+                .orElseThrow(() -> new UsageError("invalid option: " + (eq < 0 ? a : a.substring(0, eq))));
+        if (!opt.takesArg()) {
+            if (eq >= 0) {
+                throw new UsageError("unexpected argument: " + a);
+            }
+            options.put(opt.key(), "");
+            return i;
+        }
+        if (eq >= 0) {
+            options.put(opt.key(), a.substring(eq + 1));
+            return i;
+        }
+        if (i + 1 >= argv.length) {
+            throw new UsageError("missing argument: " + a);
+        }
+        options.put(opt.key(), argv[i + 1]);
+        return i + 1;
+    }
+
+    private static int shortOptions(String[] argv, int i, List<Opt> accepted, Map<String, String> options)
+            throws UsageError {
+        String a = argv[i];
+        for (int j = 1; j < a.length(); j++) {
+            char c = a.charAt(j);
+            Opt opt = accepted.stream().filter(o -> o.shortName() == c).findFirst()
+                    .orElseThrow(() -> new UsageError("invalid option: -" + c));
+            if (!opt.takesArg()) {
+                options.put(opt.key(), "");
+                continue;
+            }
+            if (j + 1 < a.length()) {
+                options.put(opt.key(), a.substring(j + 1));
+                return i;
+            }
+            if (i + 1 >= argv.length) {
+                throw new UsageError("missing argument: -" + c);
+            }
+            options.put(opt.key(), argv[i + 1]);
+            return i + 1;
+        }
+        return i;
+    }
+
+    private static List<Opt> concat(List<Opt> a, List<Opt> b) {
+        List<Opt> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+}

@@ -1,0 +1,110 @@
+package dev.upfleet.cli.initctl;
+
+import dev.upfleet.cli.initctl.ArgParser.Invocation;
+import dev.upfleet.cli.initctl.ArgParser.UsageError;
+import io.grpc.StatusRuntimeException;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code initctl}, and {@code start}/{@code stop}/{@code restart}/{@code reload}/{@code status} when run under those
+ * names (the launchers pass the name as system property {@code upfleet.prog}). Output and exit codes are Upstart
+ * 1.13's: usage errors are two lines on stderr, runtime errors one line {@code PROG: MESSAGE}, both exit 1.
+ *
+ * <p>Start-up time matters (every job script may call it), so this path avoids reflection, loads Netty only when it
+ * talks to the agent, and prints through one buffered stream.
+ */
+public final class InitctlMain {
+    static final String DEFAULT_SOCKET = "/run/upfleet/agent.sock";
+    private static final Set<String> LINK_NAMES = Set.of("start", "stop", "restart", "reload", "status");
+
+    /** Thrown for a runtime error: printed as {@code PROG: MESSAGE}, exit 1. */
+    static final class Failure extends RuntimeException {
+        Failure(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    public static void main(String[] args) {
+        PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
+        PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
+        String prog = System.getProperty("upfleet.prog", "initctl");
+        int rc = run(prog, args, System.getenv(), out, err);
+        out.flush();
+        err.flush();
+        // Netty's event loop is still winding down; the answer is out, so do not wait for it. (exit, not halt:
+        // a JVM creating an AOT cache writes it at exit.)
+        System.exit(rc);
+    }
+
+    /** As {@code initctl ARGS}. */
+    public static int run(String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        return run("initctl", args, env, out, err);
+    }
+
+    /** As the program {@code prog} ({@code initctl}, or a link name that implies the command). */
+    public static int run(String prog, String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        String[] argv = args;
+        if (LINK_NAMES.contains(prog)) {
+            argv = new String[args.length + 1];
+            argv[0] = prog;
+            System.arraycopy(args, 0, argv, 1, args.length);
+        }
+        try {
+            Invocation inv = ArgParser.parse(argv);
+            if (inv.has("help")) {
+                out.print(HelpText.help(prog));
+                return 0;
+            }
+            if (inv.has("version")) {
+                out.print(HelpText.version(prog));
+                return 0;
+            }
+            if (inv.command() == null) {
+                throw new UsageError("missing command");
+            }
+            if (inv.command().equals("help")) {
+                out.print(HelpText.commands());
+                return 0;
+            }
+            if (inv.has("dest") && !inv.has("system")) {
+                throw new UsageError("--dest given without --system");
+            }
+            if (inv.has("user") && env.get("UPSTART_SESSION") == null) {
+                throw new Failure("UPSTART_SESSION isn't set in the environment. Unable to locate the Upstart instance.");
+            }
+            // libnih's -q raises the log priority above "message": every normal output line is dropped.
+            PrintStream sink = inv.has("quiet") ? new PrintStream(OutputStream.nullOutputStream()) : out;
+            try (ControlClient client = new ControlClient(Path.of(socketPath(inv, env)))) {
+                try {
+                    return new Commands(client, inv, env, sink).run();
+                } catch (StatusRuntimeException e) {
+                    throw new Failure(client.describe(e));
+                }
+            }
+        } catch (UsageError e) {
+            err.println(prog + ": " + e.getMessage());
+            err.println("Try `" + prog + " --help' for more information.");
+            return 1;
+        } catch (Failure e) {
+            err.println(prog + ": " + e.getMessage());
+            return 1;
+        } finally {
+            out.flush();
+        }
+    }
+
+    private static String socketPath(Invocation inv, Map<String, String> env) {
+        String s = inv.options().get("socket");
+        if (s == null || s.isEmpty()) {
+            s = env.get("UPFLEET_SOCKET");
+        }
+        return s == null || s.isEmpty() ? DEFAULT_SOCKET : s;
+    }
+}
