@@ -1,31 +1,96 @@
 package dev.upfleet.core.event;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
-/** TEMP stub, replaced by the parser branch. */
+/**
+ * Whether one event term of an expression matches one event (spec §4.3), plus upfleet's node rule: a term without a
+ * {@code NODE} argument matches only events of the local node; {@code NODE=glob} / {@code NODE!=glob} match events of
+ * any node whose name fits (or does not). NODE arguments are taken out before Upstart's positional-cursor logic runs,
+ * since NODE travels beside the event's environment, never in it. Pure.
+ */
 public final class EventMatcher {
+    private static final String NODE = "NODE";
+
     private EventMatcher() {}
 
-    public static boolean matches(EventExpr.Match term, Event event, Map<String, String> env, String localNode) {
-        if (!term.name().equals(event.name()) || !event.node().equals(localNode)) return false;
-        int pos = 0;
+    public static boolean matches(EventExpr.Match term, Event event, Map<String, String> expansionEnv, String localNode) {
+        if (!term.name().equals(event.name())) {
+            return false;
+        }
+        String eventNode = event.node() == null ? localNode : event.node();
+        List<String> args = new ArrayList<>(term.args().size());
+        boolean namesNode = false;
         for (String arg : term.args()) {
-            int eq = arg.indexOf('=');
-            if (eq > 0) {
-                boolean neg = arg.charAt(eq - 1) == '!';
-                String key = arg.substring(0, neg ? eq - 1 : eq);
-                String v = event.get(key);
-                if (v == null) return false;
-                boolean m = java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + arg.substring(eq + 1)).matches(java.nio.file.Path.of(v));
-                if (m == neg) return false;
+            if (NODE.equals(key(arg))) {
+                namesNode = true;
+                if (!valueMatches(arg, eventNode, expansionEnv)) {
+                    return false;
+                }
             } else {
-                if (pos >= event.env().size()) return false;
-                String e = event.env().get(pos);
-                String v = e.substring(e.indexOf('=') + 1);
-                if (!java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + arg).matches(java.nio.file.Path.of(v))) return false;
+                args.add(arg);
             }
-            pos++;
+        }
+        if (!namesNode && !java.util.Objects.equals(eventNode, localNode)) {
+            return false;
+        }
+        return argsMatch(args, event.env(), expansionEnv);
+    }
+
+    /** Upstart's {@code event_operator_match} over the (NODE-free) arguments. */
+    static boolean argsMatch(List<String> args, List<String> env, Map<String, String> expansionEnv) {
+        int cursor = 0;
+        for (String arg : args) {
+            String key = key(arg);
+            if (key != null) {
+                cursor = indexOfKey(env, key);
+                if (cursor < 0) {
+                    return false; // a missing KEY fails both = and != (§14.3)
+                }
+            } else if (cursor >= env.size()) {
+                return false;
+            }
+            if (!valueMatches(arg, valueOf(env.get(cursor)), expansionEnv)) {
+                return false;
+            }
+            cursor++;
         }
         return true;
+    }
+
+    /** KEY of a {@code KEY=VALUE} or {@code KEY!=VALUE} argument, null for a positional one. */
+    static String key(String arg) {
+        int eq = arg.indexOf('=');
+        if (eq < 0) {
+            return null;
+        }
+        return eq > 0 && arg.charAt(eq - 1) == '!' ? arg.substring(0, eq - 1) : arg.substring(0, eq);
+    }
+
+    private static boolean valueMatches(String arg, String actual, Map<String, String> expansionEnv) {
+        int eq = arg.indexOf('=');
+        boolean negate = eq > 0 && arg.charAt(eq - 1) == '!';
+        String pattern = eq < 0 ? arg : arg.substring(eq + 1);
+        String expanded = Expander.expandOrNull(pattern, expansionEnv);
+        if (expanded == null) {
+            return false;
+        }
+        return Glob.matches(expanded, actual) != negate;
+    }
+
+    private static int indexOfKey(List<String> env, String key) {
+        for (int i = 0; i < env.size(); i++) {
+            String entry = env.get(i);
+            if (entry.length() > key.length() && entry.charAt(key.length()) == '=' && entry.startsWith(key)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String valueOf(String entry) {
+        int eq = entry.indexOf('=');
+        return eq < 0 ? entry : entry.substring(eq + 1);
     }
 }

@@ -1,0 +1,98 @@
+package dev.upfleet.cli.checkconf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** init-checkconf's output and exit codes (spec §9). */
+class CheckConfMainTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int rc, String out, String err) {}
+
+    private Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc = CheckConfMain.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    private String write(String name, String text) throws Exception {
+        Path p = dir.resolve(name);
+        Files.writeString(p, text);
+        return p.toString();
+    }
+
+    @Test
+    void syntaxOk() throws Exception {
+        String f = write("good.conf", "start on startup\nscript\n  echo hi\nend script\n");
+        assertThat(run(f)).isEqualTo(new Run(0, "File " + f + ": syntax ok\n", ""));
+    }
+
+    @Test
+    void syntaxInvalidShowsDaemonLine() throws Exception {
+        String f = write("bad.conf", "description x\n\nwibble\n");
+        assertThat(run(f)).isEqualTo(new Run(1, "", "ERROR: File " + f + ": syntax invalid:\ninit:bad.conf:3: Unknown stanza\n"));
+        String s = write("sig.conf", "kill signal FOO\n");
+        assertThat(run(s).err()).contains("init:sig.conf:1: Illegal signal status, expected integer");
+    }
+
+    @Test
+    void shellSyntaxChecked() throws Exception {
+        String f = write("sh.conf", "pre-start script\n  if then fi (\nend script\n");
+        Run r = run(f);
+        assertThat(r.rc()).isEqualTo(1);
+        assertThat(r.err()).startsWith("ERROR: File " + f + ": shell syntax invalid in pre-start section:\n");
+        assertThat(run("-s", f).rc()).isZero();
+        assertThat(run("--noscript", f).out()).isEqualTo("File " + f + ": syntax ok\n");
+    }
+
+    @Test
+    void dumpPrintsCanonicalForm() throws Exception {
+        String f = write("d.conf", "task\nexec /bin/true\n");
+        assertThat(run("--dump", f)).isEqualTo(new Run(0, "task: true\nprocess.main: exec /bin/true\n", ""));
+    }
+
+    @Test
+    void fileChecks() throws Exception {
+        assertThat(run(dir.resolve("x.txt").toString())).isEqualTo(new Run(1, "", "ERROR: File must end in .conf\n"));
+        String missing = dir.resolve("nope.conf").toString();
+        assertThat(run(missing)).isEqualTo(new Run(1, "", "ERROR: File " + missing + " does not exist\n"));
+        Files.createDirectory(dir.resolve("d.conf"));
+        assertThat(run(dir.resolve("d.conf").toString()).rc()).isEqualTo(1);
+        Path bin = dir.resolve("bin.conf");
+        Files.write(bin, new byte[] {0x7f, 'E', 'L', 'F', 0, 0, 1});
+        Run r = run(bin.toString());
+        assertThat(r.rc()).isEqualTo(1);
+        assertThat(r.err()).contains("Error while loading configuration file: File contains NUL bytes");
+    }
+
+    @Test
+    void hostileInputsGiveOneErrorLine() throws Exception {
+        String deep = write("deep.conf", "start on " + "(".repeat(100_000) + "a\n");
+        assertThat(run(deep).err()).endsWith(":2: Mismatched parentheses\n");
+        Path utf = dir.resolve("utf.conf");
+        Files.write(utf, new byte[] {'a', 'u', 't', 'h', 'o', 'r', ' ', (byte) 0xc3, (byte) 0x28, '\n'});
+        assertThat(run("-s", utf.toString()).rc()).isZero();
+    }
+
+    @Test
+    void severalFilesAndOptions() throws Exception {
+        String a = write("a.conf", "exec /bin/a\n");
+        String b = write("b.conf", "exec\n");
+        Run r = run("-d", "-i", "initctl", "-x", "init", "-f", a, b);
+        assertThat(r.rc()).isEqualTo(1);
+        assertThat(r.out()).isEqualTo("File " + a + ": syntax ok\n");
+        assertThat(r.err()).contains("init:b.conf:1: Expected token");
+        assertThat(run("--bogus", a).rc()).isEqualTo(1);
+        assertThat(run().rc()).isEqualTo(1);
+    }
+}
