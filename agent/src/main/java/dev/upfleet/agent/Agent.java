@@ -16,9 +16,11 @@ import dev.upfleet.agent.engine.RealScheduler;
 import dev.upfleet.agent.events.EventLog;
 import dev.upfleet.agent.metrics.EngineMetrics;
 import dev.upfleet.agent.metrics.MetricsServer;
+import dev.upfleet.agent.process.PidWatcher;
 import dev.upfleet.agent.process.PosixProcessLauncher;
-import dev.upfleet.core.event.EventMatcher;
-import dev.upfleet.core.event.Expander;
+import dev.upfleet.agent.state.Readoption;
+import dev.upfleet.agent.state.StateStore;
+import dev.upfleet.proto.state.v1.InstanceRecord;
 import dev.upfleet.core.job.JobClass;
 import dev.upfleet.core.parse.ConfProblem;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -132,9 +134,17 @@ public final class Agent implements AutoCloseable {
             }
         });
         onLoop(() -> confLoader.rescan(false));
-        ConfWatcher watcher = new ConfWatcher(settings.confDirs(), () -> loop.post(() -> confLoader.rescan(false)));
+
+        StateStore store = new StateStore(settings.stateDir());
+        resources.add(store);
+        PidWatcher watcher = new PidWatcher(reports);
         resources.add(watcher);
-        watcher.start();
+        List<InstanceRecord> previous = store.readAll();
+        onLoop(() -> Readoption.run(previous, engine, watcher, store, (pid, sig) -> launcher.signal(pid, sig, true)));
+        loop.afterEachTask(() -> store.record(engine.drainChanges()));
+        ConfWatcher confWatcher = new ConfWatcher(settings.confDirs(), () -> loop.post(() -> confLoader.rescan(false)));
+        resources.add(confWatcher);
+        confWatcher.start();
 
         EngineControl control = new EngineControl(loop, () -> confLoader.rescan(true));
         late.add(control);
@@ -169,9 +179,7 @@ public final class Agent implements AutoCloseable {
         initial.sort(null);
         InstantSource monotonic = () -> Instant.ofEpochSecond(0, System.nanoTime());
         String node = settings.node();
-        return new EngineConfig(node, initial, own::get, List.of("UPFLEET_SOCKET=" + settings.socket()), monotonic,
-                (term, event, env) -> EventMatcher.matches(term, event, env, node),
-                (template, env) -> Expander.expand(template, Environ.toMap(env)));
+        return new EngineConfig(node, initial, own::get, List.of("UPFLEET_SOCKET=" + settings.socket()), monotonic);
     }
 
     /** Runs a task on the engine thread and waits for it. */
@@ -292,6 +300,11 @@ public final class Agent implements AutoCloseable {
         @Override
         public void mainPidResolved(long spawnedPid, long mainPid) {
             loop.post(() -> loop.engine().mainPidResolved(spawnedPid, mainPid));
+        }
+
+        @Override
+        public void lostTrack(long pid) {
+            loop.post(() -> loop.engine().processExited(pid, ExitStatus.unknown()));
         }
     }
 }

@@ -2,6 +2,8 @@ package dev.upfleet.agent.engine;
 
 import dev.upfleet.core.check.ListOrder;
 import dev.upfleet.core.event.Event;
+import dev.upfleet.core.event.EventMatcher;
+import dev.upfleet.core.event.Expander;
 import dev.upfleet.core.job.JobClass;
 import dev.upfleet.core.job.ProcessKind;
 import java.util.ArrayList;
@@ -22,7 +24,7 @@ public final class Engine {
     private final Scheduler scheduler;
     private final EngineObserver observer;
     private final JobMachine machine = new JobMachine(this);
-    final TermMatcher matcher;
+    private final TermMatcher matcher;
 
     /** Classes in load order; Upstart's hash order is derived from it. */
     private final Map<String, ClassEntry> classes = new LinkedHashMap<>();
@@ -40,7 +42,7 @@ public final class Engine {
         this.launcher = launcher;
         this.scheduler = scheduler;
         this.observer = observer;
-        this.matcher = config.matcher();
+        this.matcher = (term, event, env) -> EventMatcher.matches(term, event, env, config.node());
         this.globalEnv = new ArrayList<>(config.initialEnv());
     }
 
@@ -345,11 +347,12 @@ public final class Engine {
         entry.startOn.contributing(events);
         List<String> env = eventEnvironment(classEnvironment(def), events, "UPSTART_EVENTS");
         String name;
-        try {
-            name = config.expander().expand(def.instance(), env);
-        } catch (IllegalArgumentException e) {
-            log(LogPriority.WARN, "Failed to obtain " + def.name() + " instance: " + e.getMessage());
-            return;
+        switch (expandInstance(def, env)) {
+            case Expander.Result.Expanded ok -> name = ok.value();
+            case Expander.Result.Failed failed -> {
+                log(LogPriority.WARN, "Failed to obtain " + def.name() + " instance: " + failed.message());
+                return;
+            }
         }
         Job job = entry.instances.get(name);
         if (job == null) {
@@ -407,6 +410,11 @@ public final class Engine {
         Job job = new Job(entry, entry.definition, name);
         entry.instances.put(name, job);
         return job;
+    }
+
+    /** Expands the {@code instance} template against a start environment (§6.9). */
+    static Expander.Result expandInstance(JobClass def, List<String> env) {
+        return Expander.expand(def.instance(), Environ.toMap(env));
     }
 
     /** Global table, then the class's env stanzas (§6.7 steps 1–2). */

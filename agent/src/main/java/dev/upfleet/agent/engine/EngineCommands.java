@@ -5,6 +5,7 @@ import dev.upfleet.agent.control.JobControl.EnvScope;
 import dev.upfleet.agent.control.JobControl.InstanceStatus;
 import dev.upfleet.agent.control.JobControl.JobRef;
 import dev.upfleet.agent.control.JobControl.LiveProcess;
+import dev.upfleet.core.event.Expander;
 import dev.upfleet.core.job.JobClass;
 import dev.upfleet.core.job.ProcessKind;
 import java.util.ArrayList;
@@ -289,13 +290,14 @@ final class EngineCommands {
         return full;
     }
 
-    private String expandInstance(JobClass def, List<String> env, boolean withUsage) {
-        try {
-            return engine.config().expander().expand(def.instance(), env);
-        } catch (IllegalArgumentException e) {
-            String usage = withUsage ? def.usage().map(u -> "\nUsage: " + u).orElse("") : "";
-            throw new ControlException(e.getMessage() + usage);
-        }
+    private static String expandInstance(JobClass def, List<String> env, boolean withUsage) {
+        return switch (Engine.expandInstance(def, env)) {
+            case Expander.Result.Expanded ok -> ok.value();
+            case Expander.Result.Failed failed -> {
+                String usage = withUsage ? def.usage().map(u -> "\nUsage: " + u).orElse("") : "";
+                throw new ControlException(failed.message() + usage);
+            }
+        };
     }
 
     private static void requireValidEnv(List<String> env) {

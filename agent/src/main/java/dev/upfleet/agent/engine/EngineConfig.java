@@ -12,26 +12,17 @@ import java.util.function.Function;
  * @param outerEnv    the agent's own environment, for {@code env KEY} stanzas without a value
  * @param processEnv  variables every job process gets besides UPSTART_JOB/UPSTART_INSTANCE (the control socket)
  * @param clock       a monotonic clock for the respawn window
- * @param matcher     event-term matching (§4.3 plus the NODE rule)
- * @param expander    instance-name expansion (§4.5)
  */
 public record EngineConfig(
         String node,
         List<String> initialEnv,
         Function<String, String> outerEnv,
         List<String> processEnv,
-        InstantSource clock,
-        TermMatcher matcher,
-        InstanceExpander expander) {
+        InstantSource clock) {
 
     public EngineConfig {
         initialEnv = List.copyOf(initialEnv);
         processEnv = List.copyOf(processEnv);
     }
 
-    /** Expands an {@code instance} template; throws IllegalArgumentException with Upstart's message on failure. */
-    @FunctionalInterface
-    public interface InstanceExpander {
-        String expand(String template, List<String> env);
-    }
 }

@@ -2,8 +2,6 @@ package dev.upfleet.agent.engine;
 
 import dev.upfleet.agent.control.JobControl.InstanceStatus;
 import dev.upfleet.agent.control.JobControl.JobRef;
-import dev.upfleet.core.event.EventMatcher;
-import dev.upfleet.core.event.Expander;
 import dev.upfleet.core.parse.JobParser;
 import dev.upfleet.core.parse.ParseResult;
 import java.time.Duration;
@@ -27,8 +25,7 @@ final class EngineHarness {
 
     EngineHarness() {
         EngineConfig config = new EngineConfig("local", List.of("PATH=/bin"), k -> null, List.of("UPFLEET_SOCKET=/s"),
-                clock, (term, event, env) -> EventMatcher.matches(term, event, env, "local"),
-                (template, env) -> Expander.expand(template, Environ.toMap(env)));
+                clock);
         engine = new Engine(config, launcher, scheduler, new EngineObserver() {
             @Override
             public void eventEmitted(long id, String node, String name, List<String> env) {
