@@ -56,8 +56,9 @@ final class ChildTable {
 
     /** Called with the lock held across posix_spawn, so the reaper cannot look a fresh pid up before it is here. */
     void add(long pid, Expect expect, boolean main, String job, String instance) {
-        long start = ProcStat.read(pid).map(ProcStat::startTime).orElse(0L);
         boolean follow = main && (expect == Expect.FORK || expect == Expect.DAEMON);
+        // Only followed processes need their start time (to rule out older processes of the same job).
+        long start = follow ? ProcStat.read(pid).map(ProcStat::startTime).orElse(0L) : 0L;
         entries.put(pid, new Entry(pid, pid, follow ? Role.FOLLOW : Role.DIRECT, expect,
                 main && expect == Expect.STOP, job, instance, start));
     }

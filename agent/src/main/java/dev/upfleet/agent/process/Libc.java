@@ -179,6 +179,27 @@ public final class Libc {
         }
     }
 
+    /** Calls {@code int f(void*)} without boxing (the spawn path makes several per spawn). */
+    private static int ptr(MethodHandle handle, MemorySegment a) {
+        try {
+            return (int) handle.invokeExact(a);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private static int ptrPtr(MethodHandle handle, MemorySegment a, MemorySegment b) {
+        try {
+            return (int) handle.invokeExact(a, b);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
     private static int plain(MethodHandle handle, Object... args) {
         try {
             return (int) handle.invokeWithArguments(args);
@@ -434,47 +455,74 @@ public final class Libc {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fa = arena.allocate(FILE_ACTIONS_SIZE, 16);
             MemorySegment attr = arena.allocate(SPAWNATTR_SIZE, 16);
-            checkSpawn("posix_spawn_file_actions_init", plain(FA_INIT, fa));
+            checkSpawn("posix_spawn_file_actions_init", ptr(FA_INIT, fa));
             try {
-                checkSpawn("posix_spawnattr_init", plain(ATTR_INIT, attr));
+                checkSpawn("posix_spawnattr_init", ptr(ATTR_INIT, attr));
                 try {
                     for (FileAction action : actions) {
                         addAction(arena, fa, action);
                     }
                     if (chdir.isPresent()) {
-                        checkSpawn("posix_spawn_file_actions_addchdir_np", plain(FA_CHDIR, fa, arena.allocateFrom(chdir.get())));
+                        checkSpawn("posix_spawn_file_actions_addchdir_np", ptrPtr(FA_CHDIR, fa, arena.allocateFrom(chdir.get())));
                     }
                     MemorySegment empty = arena.allocate(SIGSET_SIZE, 8);
                     MemorySegment full = arena.allocate(SIGSET_SIZE, 8);
-                    plain(SIGEMPTYSET, empty);
+                    ptr(SIGEMPTYSET, empty);
                     // Every bit, not sigfillset: glibc's sigfillset leaves out its internal signals (32, 33), which
                     // then stay ignored in the child if the agent inherited them ignored.
                     full.fill((byte) 0xff);
-                    checkSpawn("posix_spawnattr_setsigmask", plain(ATTR_SETSIGMASK, attr, empty));
-                    checkSpawn("posix_spawnattr_setsigdefault", plain(ATTR_SETSIGDEFAULT, attr, full));
+                    checkSpawn("posix_spawnattr_setsigmask", ptrPtr(ATTR_SETSIGMASK, attr, empty));
+                    checkSpawn("posix_spawnattr_setsigdefault", ptrPtr(ATTR_SETSIGDEFAULT, attr, full));
                     short flags = (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-                    checkSpawn("posix_spawnattr_setflags", plain(ATTR_SETFLAGS, attr, flags));
+                    try {
+                        checkSpawn("posix_spawnattr_setflags", (int) ATTR_SETFLAGS.invokeExact(attr, flags));
+                    } catch (LibcException e) {
+                        throw e;
+                    } catch (Throwable t) {
+                        throw new IllegalStateException(t);
+                    }
                     MemorySegment pid = arena.allocate(JAVA_INT);
-                    int err = plain(POSIX_SPAWN, pid, arena.allocateFrom(path), fa, attr, cStrings(arena, argv),
-                            cStrings(arena, env));
+                    int err;
+                    try {
+                        err = (int) POSIX_SPAWN.invokeExact(pid, arena.allocateFrom(path), fa, attr,
+                                cStrings(arena, argv), cStrings(arena, env));
+                    } catch (Throwable t) {
+                        throw new IllegalStateException("posix_spawn", t);
+                    }
                     checkSpawn("posix_spawn", err);
                     return pid.get(JAVA_INT, 0);
                 } finally {
-                    plain(ATTR_DESTROY, attr);
+                    ptr(ATTR_DESTROY, attr);
                 }
             } finally {
-                plain(FA_DESTROY, fa);
+                ptr(FA_DESTROY, fa);
             }
         }
     }
 
     private static void addAction(Arena arena, MemorySegment fa, FileAction action) throws LibcException {
         switch (action) {
-            case FileAction.Dup2 d -> checkSpawn("adddup2", plain(FA_DUP2, fa, d.fd(), d.target()));
-            case FileAction.Open o -> checkSpawn("addopen",
-                    plain(FA_OPEN, fa, o.target(), arena.allocateFrom(o.path()), o.flags(), o.mode()));
-            case FileAction.Close c -> checkSpawn("addclose", plain(FA_CLOSE, fa, c.fd()));
-            case FileAction.CloseFrom c -> checkSpawn("addclosefrom_np", plain(FA_CLOSEFROM, fa, c.lowFd()));
+            case FileAction.Dup2 d -> checkSpawn("adddup2", invokeInt(() -> (int) FA_DUP2.invokeExact(fa, d.fd(), d.target())));
+            case FileAction.Open o -> checkSpawn("addopen", invokeInt(() -> (int) FA_OPEN.invokeExact(fa, o.target(),
+                    arena.allocateFrom(o.path()), o.flags(), o.mode())));
+            case FileAction.Close c -> checkSpawn("addclose", invokeInt(() -> (int) FA_CLOSE.invokeExact(fa, c.fd())));
+            case FileAction.CloseFrom c -> checkSpawn("addclosefrom_np",
+                    invokeInt(() -> (int) FA_CLOSEFROM.invokeExact(fa, c.lowFd())));
+        }
+    }
+
+    @FunctionalInterface
+    private interface IntCall {
+        int call() throws Throwable;
+    }
+
+    private static int invokeInt(IntCall call) {
+        try {
+            return call.call();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
         }
     }
 

@@ -35,6 +35,19 @@ class SpawnBenchmarkTest {
             @Override
             public void mainPidResolved(long spawnedPid, long mainPid) {}
         };
+        // Baseline without the launcher (its reaper would take the statuses): raw FFM posix_spawn + waitpid.
+        for (int round = 0; round <= 1; round++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 1000; i++) {
+                int pid = Libc.spawn("/bin/true", java.util.List.of("/bin/true"), java.util.List.of(),
+                        Stdio.none().actions(), java.util.Optional.of("/"));
+                assertThat(Libc.waitpid(pid, 0).pid()).isEqualTo(pid);
+            }
+            if (round == 1) {
+                System.out.printf("raw FFM posix_spawn+waitpid /bin/true: %.0f µs/spawn%n",
+                        (System.nanoTime() - t0) / 1000.0 / 1000);
+            }
+        }
         try (PosixProcessLauncher launcher = new PosixProcessLauncher(dir, observer)) {
             SpawnRequest request = TestJob.named("true").console(Console.NONE).exec("/bin/true");
             run(launcher, exits, request, 200); // warm-up
