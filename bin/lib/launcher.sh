@@ -58,10 +58,11 @@ upfleet_run() {
     fi
     local java
     java="$(upfleet_java)" || exit 1
-    local aot=()
+    # The JVM refuses -XX:AOTCache together with any -Xshare option; the AOT cache includes the CDS part anyway.
+    local share=(-Xshare:auto)
     if [ -f "$target/app.aot" ] && [ -z "${UPFLEET_NO_AOT:-}" ]; then
-        aot=(-XX:AOTCache="$target/app.aot")
+        share=(-XX:AOTCache="$target/app.aot")
     fi
-    exec "$java" -Xshare:auto "${aot[@]}" --enable-native-access=ALL-UNNAMED "${jvm_opts[@]}" \
+    exec "$java" "${share[@]}" --enable-native-access=ALL-UNNAMED "${jvm_opts[@]}" \
         -cp "$jar:$target/lib/*" "$main" "$@"
 }
