@@ -58,10 +58,11 @@ upfleet_run() {
     fi
     local java
     java="$(upfleet_java)" || exit 1
-    local aot=()
+    # -XX:AOTCache and -Xshare:* are mutually exclusive: the JVM refuses to start with both.
+    local aot=(-Xshare:auto)
     if [ -f "$target/app.aot" ] && [ -z "${UPFLEET_NO_AOT:-}" ]; then
         aot=(-XX:AOTCache="$target/app.aot")
     fi
-    exec "$java" -Xshare:auto "${aot[@]}" --enable-native-access=ALL-UNNAMED "${jvm_opts[@]}" \
+    exec "$java" "${aot[@]}" --enable-native-access=ALL-UNNAMED "${jvm_opts[@]}" \
         -cp "$jar:$target/lib/*" "$main" "$@"
 }
