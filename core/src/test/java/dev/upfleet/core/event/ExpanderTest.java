@@ -51,7 +51,7 @@ class ExpanderTest {
         "${FOO:x}|Expected operator",
         "${FOO|Mismatched braces",
         "${FOO:-abc|Mismatched braces",
-        "${|Illegal parameter: ",
+        "${|'Illegal parameter: '",
         "${FOO:|Expected operator",
     })
     void reportsUpstartsErrors(String in, String message) {
