@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -17,9 +19,9 @@ import java.util.Set;
  * because they name events nobody emits or jobs that do not exist. Pure over a list of classes in listing order.
  */
 public final class CheckConfig {
-    /** Events init emits itself (system mode); {@code session-end} is added in a User Session. */
+    /** initctl's {@code IS_INIT_EVENT} list; {@code session-end} is added in a User Session. */
     static final List<String> INIT_EVENTS = List.of(
-            "startup", "starting", "started", "stopping", "stopped",
+            "startup", "debug", "starting", "started", "stopping", "stopped",
             "control-alt-delete", "keyboard-request", "power-status-changed");
 
     /**
@@ -89,37 +91,63 @@ public final class CheckConfig {
             return out;
         }
 
-        /** Post-order walk without recursion: each node yields its problems, empty when it can become true. */
+        /**
+         * initctl's check: every node gets a truth value (a leaf is true when it has no problem; {@code and}, and
+         * with {@code --warn} also {@code or}, need both sides). Then, walking root and operator nodes in pre-order,
+         * the first false one has the problems of all its leaves reported, in post-order. initctl rebuilds the tree
+         * from reverse Polish notation with the two operands swapped, so both walks visit the right side first.
+         * Iterative: expression trees can be deep.
+         */
         List<String> problems(EventExpr root) {
-            Deque<Object> todo = new ArrayDeque<>();
-            Deque<List<String>> values = new ArrayDeque<>();
+            Map<EventExpr, Boolean> value = new IdentityHashMap<>();
+            for (EventExpr node : postOrder(root)) {
+                value.put(node, switch (node) {
+                    case EventExpr.Match m -> leafProblems(m).isEmpty();
+                    case EventExpr.Op op -> op.operator() == EventExpr.Operator.AND || warn
+                            ? value.get(op.left()) && value.get(op.right())
+                            : value.get(op.left()) || value.get(op.right());
+                });
+            }
+            Deque<EventExpr> todo = new ArrayDeque<>();
             todo.push(root);
             while (!todo.isEmpty()) {
-                Object item = todo.pop();
-                switch (item) {
-                    case EventExpr.Match m -> values.push(leafProblems(m));
-                    case EventExpr.Op op -> {
-                        todo.push(op.operator()); // combine after both children
-                        todo.push(op.right());
-                        todo.push(op.left());
-                    }
-                    case EventExpr.Operator operator -> {
-                        List<String> right = values.pop();
-                        List<String> left = values.pop();
-                        boolean satisfiable = operator == EventExpr.Operator.OR && !warn
-                                ? left.isEmpty() || right.isEmpty()
-                                : left.isEmpty() && right.isEmpty();
-                        List<String> combined = new ArrayList<>();
-                        if (!satisfiable) {
-                            combined.addAll(left);
-                            combined.addAll(right);
+                EventExpr node = todo.pop();
+                if (node != root && node instanceof EventExpr.Match) {
+                    continue; // initctl's tree filter: only operators and the root
+                }
+                if (!value.get(node)) {
+                    List<String> out = new ArrayList<>();
+                    for (EventExpr n : postOrder(node)) {
+                        if (n instanceof EventExpr.Match m) {
+                            out.addAll(leafProblems(m));
                         }
-                        values.push(combined);
                     }
-                    default -> throw new IllegalStateException();
+                    return out;
+                }
+                if (node instanceof EventExpr.Op op) {
+                    todo.push(op.left()); // popped after the right side
+                    todo.push(op.right());
                 }
             }
-            return values.pop();
+            return List.of();
+        }
+
+        /** Right subtree, left subtree, node: initctl's post-order over its mirrored tree. */
+        private static List<EventExpr> postOrder(EventExpr root) {
+            List<EventExpr> out = new ArrayList<>();
+            Deque<EventExpr> todo = new ArrayDeque<>();
+            todo.push(root);
+            while (!todo.isEmpty()) {
+                EventExpr node = todo.pop();
+                out.add(node);
+                if (node instanceof EventExpr.Op op) {
+                    todo.push(op.right());
+                    todo.push(op.left());
+                }
+            }
+            // out is node, left..., right... (mirrored pre-order reversed = mirrored post-order)
+            java.util.Collections.reverse(out);
+            return out;
         }
     }
 }

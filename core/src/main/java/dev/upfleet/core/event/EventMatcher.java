@@ -61,17 +61,20 @@ public final class EventMatcher {
 
     /** KEY of a {@code KEY=VALUE} or {@code KEY!=VALUE} argument, null for a positional one. */
     static String key(String arg) {
-        int eq = arg.indexOf('=');
-        if (eq < 0) {
-            return null;
-        }
-        return eq > 0 && arg.charAt(eq - 1) == '!' ? arg.substring(0, eq - 1) : arg.substring(0, eq);
+        int op = operatorIndex(arg);
+        return op < 0 ? null : arg.substring(0, op);
+    }
+
+    /** Where {@code !=} (searched first, as Upstart does) or else {@code =} starts; -1 for a positional argument. */
+    private static int operatorIndex(String arg) {
+        int ne = arg.indexOf("!=");
+        return ne >= 0 ? ne : arg.indexOf('=');
     }
 
     private static boolean valueMatches(String arg, String actual, Map<String, String> expansionEnv) {
-        int eq = arg.indexOf('=');
-        boolean negate = eq > 0 && arg.charAt(eq - 1) == '!';
-        String pattern = eq < 0 ? arg : arg.substring(eq + 1);
+        int op = operatorIndex(arg);
+        boolean negate = op >= 0 && arg.charAt(op) == '!';
+        String pattern = op < 0 ? arg : arg.substring(op + (negate ? 2 : 1));
         String expanded = Expander.expandOrNull(pattern, expansionEnv);
         if (expanded == null) {
             return false;

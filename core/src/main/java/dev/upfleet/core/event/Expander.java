@@ -5,7 +5,7 @@ import java.util.Map;
 /**
  * Upstart's variable expansion ({@code environ_expand}, spec §4.5): {@code $NAME}, {@code ${NAME}},
  * {@code ${NAME:-default}}, {@code ${NAME-default}}, {@code ${NAME:+alt}}, {@code ${NAME+alt}}, {@code ${}} for a
- * literal {@code $}. Operands are expanded before the operator is applied, so an unknown name inside an unused
+ * literal {@code $}; a port of Upstart's in-place {@code environ_expand}. Operands are expanded before the operator is applied, so an unknown name inside an unused
  * default is still an error. Pure; errors are values carrying Upstart's message.
  */
 public final class Expander {
@@ -24,12 +24,12 @@ public final class Expander {
         }
     }
 
-    private final String text;
+    private final StringBuilder str;
     private final Map<String, String> env;
     private int pos;
 
     private Expander(String text, Map<String, String> env) {
-        this.text = text;
+        this.str = new StringBuilder(text);
         this.env = env;
     }
 
@@ -39,7 +39,8 @@ public final class Expander {
         }
         Expander e = new Expander(text, env);
         try {
-            return new Result.Expanded(e.until(false));
+            e.until("");
+            return new Result.Expanded(e.str.toString());
         } catch (ExpansionError err) {
             return new Result.Failed(err.getMessage());
         } catch (StackOverflowError err) {
@@ -52,67 +53,76 @@ public final class Expander {
         return expand(text, env) instanceof Result.Expanded ok ? ok.value() : null;
     }
 
-    /** Expands up to the end of text, or (inside braces) up to the matching '}' which it consumes. */
-    private String until(boolean inBraces) {
-        StringBuilder out = new StringBuilder();
-        while (pos < text.length()) {
-            char c = text.charAt(pos);
-            if (inBraces && c == '}') {
-                pos++;
-                return out.toString();
-            }
-            if (c != '$') {
-                out.append(c);
-                pos++;
-                continue;
-            }
-            pos++;
-            if (pos < text.length() && text.charAt(pos) == '{') {
-                pos++;
-                out.append(braced());
-            } else if (pos < text.length() && isNameStart(text.charAt(pos))) {
-                String name = name();
-                out.append(lookup(name));
-            } else {
-                out.append('$');
-            }
-        }
-        if (inBraces) {
-            throw new ExpansionError("Mismatched braces");
-        }
-        return out.toString();
+    /** The character at {@code i}, NUL past the end (the C string's terminator). */
+    private char at(int i) {
+        return i < str.length() ? str.charAt(i) : '\0';
     }
 
-    private String braced() {
-        String name = name();
-        if (pos >= text.length()) {
-            throw new ExpansionError("Mismatched braces");
-        }
-        char c = text.charAt(pos);
-        if (c == '}') {
-            pos++;
-            return name.isEmpty() ? "$" : lookup(name);
-        }
-        boolean colon = false;
-        if (c == ':') {
-            colon = true;
-            pos++;
-            if (pos >= text.length()) {
-                throw new ExpansionError("Mismatched braces");
+    /**
+     * Upstart's {@code environ_expand_until}: expands references in place from {@link #pos} until a character of
+     * {@code until} or the end; the end counts as a member of every {@code until} set, as with C's strchr.
+     */
+    private void until(String until) {
+        while (true) {
+            while (at(pos) != '$' && at(pos) != '\0' && until.indexOf(at(pos)) < 0) {
+                pos++;
             }
-            c = text.charAt(pos);
+            if (at(pos) != '$') {
+                return;
+            }
+            int start = pos++;
+            int end;
+            String value;
+            if (isNameStart(at(pos))) {
+                int nameStart = pos++;
+                while (isNameStart(at(pos)) || (at(pos) >= '0' && at(pos) <= '9')) {
+                    pos++;
+                }
+                end = pos;
+                value = lookup(str.substring(nameStart, end));
+            } else if (at(pos) == '{' && at(pos + 1) == '}') {
+                pos += 2;
+                end = pos;
+                value = "$";
+            } else if (at(pos) == '{') {
+                int nameStart = ++pos;
+                until("}:-+");
+                String name = str.substring(nameStart, pos);
+                if (!isValidName(name)) {
+                    throw new ExpansionError("Illegal parameter: " + name);
+                }
+                char op = 'v';
+                boolean ignoreEmpty = false;
+                if (at(pos) == ':' && (at(pos + 1) == '-' || at(pos + 1) == '+')) {
+                    op = at(pos + 1);
+                    ignoreEmpty = true;
+                    pos += 2;
+                } else if (at(pos) == '-' || at(pos) == '+') {
+                    op = at(pos);
+                    pos++;
+                } else if (at(pos) != '}' && at(pos) != '\0') {
+                    throw new ExpansionError("Expected operator");
+                }
+                int argStart = pos;
+                until("}");
+                String arg = str.substring(argStart, pos);
+                if (at(pos) != '}') {
+                    throw new ExpansionError("Mismatched braces");
+                }
+                end = ++pos;
+                String current = env.get(name);
+                boolean unset = current == null || (ignoreEmpty && current.isEmpty());
+                value = switch (op) {
+                    case '-' -> unset ? arg : current;
+                    case '+' -> unset ? "" : arg;
+                    default -> lookup(name);
+                };
+            } else {
+                continue; // a lone '$' stays literal
+            }
+            str.replace(start, end, value);
+            pos = start + value.length();
         }
-        if (c != '-' && c != '+') {
-            throw new ExpansionError("Expected operator");
-        }
-        pos++;
-        String operand = until(true);
-        String value = env.get(name);
-        boolean set = value != null && !(colon && value.isEmpty());
-        if (c == '-') {
-            return set ? value : operand;
-        }
-        return set ? operand : "";
     }
 
     private String lookup(String name) {
@@ -123,22 +133,20 @@ public final class Expander {
         return value;
     }
 
-    private String name() {
-        int start = pos;
-        if (pos < text.length() && isNameStart(text.charAt(pos))) {
-            pos++;
-            while (pos < text.length() && isNameChar(text.charAt(pos))) {
-                pos++;
+    private static boolean isValidName(String name) {
+        if (name.isEmpty() || !isNameStart(name.charAt(0))) {
+            return false;
+        }
+        for (int i = 1; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (!isNameStart(c) && !(c >= '0' && c <= '9')) {
+                return false;
             }
         }
-        return text.substring(start, pos);
+        return true;
     }
 
     private static boolean isNameStart(char c) {
         return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-    }
-
-    private static boolean isNameChar(char c) {
-        return isNameStart(c) || (c >= '0' && c <= '9');
     }
 }

@@ -57,6 +57,10 @@ public final class JobParser {
         } catch (StackOverflowError | OutOfMemoryError e) {
             return new ConfProblem(fileLabel, lex.line, column(text, lex.pos), ErrorCode.UNREADABLE,
                     "File too complex to parse");
+        } catch (RuntimeException e) {
+            // A bug, not the file's fault; still a value, so one bad file cannot take a daemon down.
+            return new ConfProblem(fileLabel, lex.line, column(text, lex.pos), ErrorCode.UNREADABLE,
+                    "Internal parser error: " + e);
         }
     }
 
@@ -76,6 +80,26 @@ public final class JobParser {
             return new ParseResult.Failed(new ConfProblem(label, 0, 0, ErrorCode.UNREADABLE, "File too large"));
         }
         return parse(name, label, decode(bytes));
+    }
+
+    /**
+     * Reads and parses {@code conf} and, when {@code override} is non-null and exists, its override on top (§1.3). An
+     * override that cannot be read is reported like an unreadable conf.
+     */
+    public static ParseResult parseFiles(Path confDir, Path conf, Path override) {
+        ParseResult base = parseFile(confDir, conf);
+        if (override == null || !(base instanceof ParseResult.Parsed) || !Files.exists(override)) {
+            return base;
+        }
+        String confText;
+        String overrideText;
+        try {
+            confText = decode(Files.readAllBytes(conf));
+            overrideText = decode(Files.readAllBytes(override));
+        } catch (IOException | RuntimeException e) {
+            return new ParseResult.Failed(new ConfProblem(override.toString(), 0, 0, ErrorCode.UNREADABLE, describe(e)));
+        }
+        return parse(jobName(confDir, conf), conf.toString(), confText, override.toString(), overrideText);
     }
 
     /** The job name of {@code file} in {@code confDir}: relative path, {@code .conf} removed, '/' separated. */

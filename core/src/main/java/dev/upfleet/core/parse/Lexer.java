@@ -108,6 +108,14 @@ final class Lexer {
             throw new ParseFailure(ErrorCode.EXPECTED_TOKEN, line);
         }
         skipWhitespace();
+        return copy(start, end, length, delims, dequote);
+    }
+
+    /** libnih's second pass; a token without quotes, escapes or newlines is simply its first {@code length} chars. */
+    private String copy(int start, int end, int length, Delims delims, boolean dequote) {
+        if (scanPlain) {
+            return text.substring(start, start + length);
+        }
         StringBuilder dest = new StringBuilder(Math.max(length, 0));
         scan(start, end, delims, dequote, dest);
         return dest.toString();
@@ -134,9 +142,7 @@ final class Lexer {
         int length = scanCounting(Delims.CNL, false);
         int end = pos;
         skipComment();
-        StringBuilder dest = new StringBuilder(Math.max(length, 0));
-        scan(start, end, Delims.CNL, false, dest);
-        return dest.toString();
+        return copy(start, end, length, Delims.CNL, false);
     }
 
     /** Runs {@link #scan} from the cursor to end of file, advancing the cursor and line counter; throws on errors. */
@@ -153,6 +159,7 @@ final class Lexer {
     // Results of the last scan() besides its return value; fields avoid an allocation per token.
     private int scanEnd;
     private int scanLines;
+    private boolean scanPlain;
     private ErrorCode scanError;
 
     /**
@@ -171,6 +178,7 @@ final class Lexer {
         boolean slash = false;
         boolean nl = false;
         char quote = 0;
+        boolean plain = true;
         int p = from;
         for (; p < to; p++) {
             char c = text.charAt(p);
@@ -193,6 +201,7 @@ final class Lexer {
                 }
             } else if (c == '\\') {
                 slash = true;
+                plain = false;
                 continue;
             } else if (quote != 0) {
                 if (c == quote) {
@@ -209,6 +218,7 @@ final class Lexer {
             } else if (c == '"' || c == '\'') {
                 quote = c;
                 isq = true;
+                plain = false;
             } else if (delims.test(c)) {
                 break;
             } else if (isWs(c)) {
@@ -238,6 +248,7 @@ final class Lexer {
         }
         scanEnd = p;
         scanLines = lines;
+        scanPlain = plain;
         if (slash) {
             scanError = ErrorCode.TRAILING_SLASH;
         } else if (quote != 0) {

@@ -64,6 +64,25 @@ class CheckTest {
     }
 
     @Test
+    void firstFalseOperatorIsReportedRightSideFirstLikeInitctl() {
+        List<JobClass> jobs = List.of(
+                job("both", "start on alpha and beta\n"),
+                job("inner", "start on (alpha and startup) or debug\n"),
+                job("nested", "start on (alpha or beta) and (gamma and startup)\n"));
+        assertThat(CheckConfig.check(jobs, Optional.empty(), CheckConfig.Options.DEFAULT).output()).isEqualTo("""
+                both
+                  start on: unknown event beta
+                  start on: unknown event alpha
+                inner
+                  start on: unknown event alpha
+                nested
+                  start on: unknown event gamma
+                  start on: unknown event beta
+                  start on: unknown event alpha
+                """);
+    }
+
+    @Test
     void emitsGlobsMakeEventsKnown() {
         List<JobClass> jobs = List.of(job("a", "emits net-*\n"), job("b", "start on net-up and session-end\n"));
         assertThat(CheckConfig.check(jobs, Optional.empty(), CheckConfig.Options.DEFAULT).output())

@@ -63,6 +63,11 @@ class EventMatcherTest {
         "started postgresql NODE=*|started JOB=postgresql|n1|true",
         "stopping api NODE!=n1|stopping JOB=api|n2|true",
         "stopping api NODE!=n1|stopping JOB=api|n1|false",
+        // "!=" is looked for before "=": A=B!=C is key A=B, negated
+        "e A=B!=C|e A=B=x|n1|true",
+        // ...and the event value is everything after the entry's first '='
+        "e A=B!=B=C|e A=B=C|n1|false",
+        "e A=x!y|e A=x!y|n1|true",
         // NODE args do not take a cursor position
         "runlevel NODE=* 2|runlevel RUNLEVEL=2|n7|true",
     })

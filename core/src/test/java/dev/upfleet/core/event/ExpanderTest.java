@@ -46,11 +46,13 @@ class ExpanderTest {
         "${UNSET}|Unknown parameter: UNSET",
         "x$NOPE y|Unknown parameter: NOPE",
         "${FOO:-$NOPE}|Unknown parameter: NOPE",
-        "${FOO?x}|Expected operator",
+        "${FOO?x}|Illegal parameter: FOO?x",
+        "${1}|Illegal parameter: 1",
         "${FOO:x}|Expected operator",
         "${FOO|Mismatched braces",
         "${FOO:-abc|Mismatched braces",
-        "${|Mismatched braces",
+        "${|'Illegal parameter: '",
+        "${FOO:|Expected operator",
     })
     void reportsUpstartsErrors(String in, String message) {
         assertThat(Expander.expand(in, ENV)).isEqualTo(new Expander.Result.Failed(message));

@@ -78,12 +78,12 @@ class ParserPropertyTest {
 
     @Provide
     Arbitrary<String> randomText() {
-        return Arbitraries.strings()
+        Arbitrary<String> prefix = Arbitraries.of("", "start on ", "exec ", "script\n", "description ", "normal exit ");
+        Arbitrary<String> body = Arbitraries.strings()
                 .withChars("abcdeonrstx-_=!$*[]{}()\"'\\#\n\r\t ")
                 .withCharRange('\u00e0', '\u00ff')
-                .ofMaxLength(300)
-                .map(s -> Arbitraries.of("", "start on ", "exec ", "script\n", "description ", "normal exit ")
-                        .sample() + s);
+                .ofMaxLength(300);
+        return Combinators.combine(prefix, body).as(String::concat);
     }
 
     @Property(tries = 1500)

@@ -230,6 +230,17 @@ class StanzaTest {
     }
 
     @Test
+    void parseFilesAppliesOverride(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path conf = java.nio.file.Files.writeString(dir.resolve("svc.conf"), "start on foo\nexec /bin/a\n");
+        java.nio.file.Path override = dir.resolve("svc.override");
+        assertThat(JobParser.parseFiles(dir, conf, override)).isEqualTo(JobParser.parseFile(dir, conf));
+        java.nio.file.Files.writeString(override, "manual\n");
+        JobClass job = ((ParseResult.Parsed) JobParser.parseFiles(dir, conf, override)).job();
+        assertThat(job.startOn()).isEmpty();
+        assertThat(job.name()).isEqualTo("svc");
+    }
+
+    @Test
     void startOnRendersCanonically() {
         assertThat(parseOk("start on a or b and c\n").startOn().orElseThrow()).hasToString("((a or b) and c)");
         assertThat(parseOk("start on x and y or z\n").startOn().orElseThrow()).hasToString("((x and y) or z)");
