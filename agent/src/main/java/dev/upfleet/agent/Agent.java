@@ -1,5 +1,8 @@
 package dev.upfleet.agent;
 
+import dev.upfleet.agent.cluster.ClusterLink;
+import dev.upfleet.agent.cluster.ClusterState;
+import dev.upfleet.agent.cluster.ReplicatedJobs;
 import dev.upfleet.agent.conf.ConfLoader;
 import dev.upfleet.agent.conf.ConfWatcher;
 import dev.upfleet.agent.control.ControlServer;
@@ -57,7 +60,10 @@ public final class Agent implements AutoCloseable {
     /** The agent's flags, validated. */
     public record Settings(List<Path> confDirs, Path socket, Path logDir, Path stateDir, boolean bootEvents,
                            Path eventLog, String node, Integer metricsPort, String metricsAddress, String runlevel,
-                           boolean inheritEnv, int socketMode) {}
+                           boolean inheritEnv, int socketMode, Cluster cluster) {}
+
+    /** How the node joins a cluster; absent for a standalone agent. */
+    public record Cluster(List<String> controllers, Map<String, String> labels, io.grpc.ChannelCredentials credentials) {}
 
     private final Settings settings;
     private final List<AutoCloseable> resources = new ArrayList<>();
@@ -101,7 +107,8 @@ public final class Agent implements AutoCloseable {
             registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             observers.add(new EngineMetrics(registry));
         }
-        List<EngineObserver> late = new ArrayList<>();
+        // Observers created after the engine thread started (it reads this list concurrently).
+        List<EngineObserver> late = new java.util.concurrent.CopyOnWriteArrayList<>();
         observers.add(EngineObserver.all(late));
 
         RealScheduler scheduler = new RealScheduler();
@@ -117,7 +124,13 @@ public final class Agent implements AutoCloseable {
         loop.start();
         resources.add(loop);
 
-        confLoader = new ConfLoader(settings.confDirs(), new ConfLoader.Sink() {
+        List<Path> confDirs = new ArrayList<>(settings.confDirs());
+        ReplicatedJobs replicated = null;
+        if (settings.cluster() != null) {
+            replicated = new ReplicatedJobs(settings.stateDir());
+            confDirs.add(replicated.dir());
+        }
+        confLoader = new ConfLoader(confDirs, new ConfLoader.Sink() {
             @Override
             public void load(JobClass job) {
                 engine.loadClass(job);
@@ -142,14 +155,44 @@ public final class Agent implements AutoCloseable {
         List<InstanceRecord> previous = store.readAll();
         onLoop(() -> Readoption.run(previous, engine, watcher, store, (pid, sig) -> launcher.signal(pid, sig, true)));
         loop.afterEachTask(() -> store.record(engine.drainChanges()));
-        ConfWatcher confWatcher = new ConfWatcher(settings.confDirs(), () -> loop.post(() -> confLoader.rescan(false)));
+        ClusterLink link = null;
+        if (settings.cluster() != null) {
+            link = new ClusterLink(new ClusterLink.Settings(settings.node(), settings.cluster().labels(),
+                    settings.cluster().controllers(), settings.cluster().credentials(), VERSION, System.currentTimeMillis(),
+                    100_000), loop, new ClusterState(settings.stateDir()), replicated, engine::clusterInterest);
+            late.add(link);
+            resources.add(link);
+            if (registry != null) {
+                ClusterLink l = link;
+                io.micrometer.core.instrument.Gauge.builder("upfleet_controller_connected", () -> l.connected() ? 1 : 0)
+                        .description("1 while a controller session is up").register(registry);
+                io.micrometer.core.instrument.Gauge.builder("upfleet_revision_lag", l::revisionLag)
+                        .description("Relayed events known to exist but not yet applied here").register(registry);
+            }
+        }
+        ClusterLink clusterLink = link;
+        Runnable rescan = () -> {
+            confLoader.rescan(false);
+            if (clusterLink != null) {
+                clusterLink.configurationChanged();
+            }
+        };
+        ConfWatcher confWatcher = new ConfWatcher(confDirs, () -> loop.post(rescan));
         resources.add(confWatcher);
         confWatcher.start();
 
-        EngineControl control = new EngineControl(loop, () -> confLoader.rescan(true));
+        EngineControl control = new EngineControl(loop, () -> {
+            confLoader.rescan(true);
+            if (clusterLink != null) {
+                clusterLink.configurationChanged();
+            }
+        });
         late.add(control);
         Set<PosixFilePermission> mode = permissions(settings.socketMode());
-        resources.add(new ControlServer(settings.socket(), control, ControlServer.Options.defaults().withMode(mode)));
+        resources.add(new ControlServer(settings.socket(), control, link, ControlServer.Options.defaults().withMode(mode)));
+        if (link != null) {
+            link.start();
+        }
 
         if (registry != null) {
             MetricsServer metrics = new MetricsServer(registry, settings.metricsAddress(), settings.metricsPort());
@@ -216,7 +259,7 @@ public final class Agent implements AutoCloseable {
             }
         }));
         try {
-            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> loop.post(() -> confLoader.rescan(true)));
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> loop.post(reloadConfiguration));
         } catch (IllegalArgumentException e) {
             LOG.warn("cannot handle SIGHUP: {}", e.getMessage());
         }

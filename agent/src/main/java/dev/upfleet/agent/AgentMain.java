@@ -2,7 +2,9 @@ package dev.upfleet.agent;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -34,8 +36,23 @@ public final class AgentMain implements Callable<Integer> {
     @Option(names = "--node", paramLabel = "NAME", description = "This node's name (default: the host name)")
     String node;
 
-    @Option(names = "--controller", paramLabel = "HOST:PORT[,..]", description = "Join a cluster through these controllers")
-    String controller;
+    @Option(names = "--controller", split = ",", paramLabel = "HOST:PORT[,..]", description = "Join a cluster through these controllers (failing over between them)")
+    List<String> controllers = new ArrayList<>();
+
+    @Option(names = "--label", paramLabel = "KEY=VALUE", description = "A label of this node, for nodes stanzas and --nodes selectors (repeatable)")
+    Map<String, String> labels = new LinkedHashMap<>();
+
+    @Option(names = "--tls-cert", paramLabel = "FILE", description = "This node's client certificate (PEM) for the controllers")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "Its private key (PEM)")
+    Path tlsKey;
+
+    @Option(names = "--tls-ca", paramLabel = "FILE", description = "CA that signs the controllers' certificates (PEM)")
+    Path tlsCa;
+
+    @Option(names = "--insecure", description = "Plaintext to the controllers: only for loopback and tests")
+    boolean insecure;
 
     @Option(names = "--metrics-port", paramLabel = "N", description = "Serve Prometheus metrics at /metrics on this port")
     Integer metricsPort;
@@ -54,9 +71,16 @@ public final class AgentMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (controller != null) {
-            System.err.println("upfleet-agent: --controller: cluster mode is not available in this build yet; run without it for a standalone node");
-            return 2;
+        Agent.Cluster cluster = null;
+        if (!controllers.isEmpty()) {
+            String name = node == null ? Agent.hostName() : node;
+            if (!dev.upfleet.core.cluster.NodeSelector.validNodeName(name)) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--node: '" + name
+                        + "' is not a node name (letters, digits, '.', '_', '-'; at most 63; starting with a letter or digit)");
+            }
+            cluster = new Agent.Cluster(List.copyOf(controllers), Map.copyOf(labels), credentials());
+        } else if (insecure || tlsCert != null || !labels.isEmpty()) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--insecure, --tls-* and --label need --controller");
         }
         if (confDirs.isEmpty()) {
             confDirs.add(Path.of("/etc/init"));
@@ -64,11 +88,26 @@ public final class AgentMain implements Callable<Integer> {
         Agent.Settings settings = new Agent.Settings(List.copyOf(confDirs), socket.toAbsolutePath(),
                 logDir.toAbsolutePath(), stateDir.toAbsolutePath(), !noStartupEvent,
                 eventLog == null ? null : eventLog.toAbsolutePath(), node == null ? Agent.hostName() : node,
-                metricsPort, metricsAddress, runlevel, !noInheritEnv, Integer.parseInt(socketMode, 8));
+                metricsPort, metricsAddress, runlevel, !noInheritEnv, Integer.parseInt(socketMode, 8), cluster);
         try (Agent agent = Agent.start(settings)) {
             agent.awaitShutdown();
         }
         return 0;
+    }
+
+    private io.grpc.ChannelCredentials credentials() throws java.io.IOException {
+        if (insecure) {
+            if (tlsCert != null || tlsKey != null || tlsCa != null) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--insecure cannot be combined with --tls-*");
+            }
+            return io.grpc.InsecureChannelCredentials.create();
+        }
+        if (tlsCert == null || tlsKey == null || tlsCa == null) {
+            throw new CommandLine.ParameterException(new CommandLine(this),
+                    "TLS is required with --controller: give --tls-cert, --tls-key and --tls-ca (or --insecure for loopback and tests)");
+        }
+        return io.grpc.TlsChannelCredentials.newBuilder().keyManager(tlsCert.toFile(), tlsKey.toFile())
+                .trustManager(tlsCa.toFile()).build();
     }
 
     public static void main(String[] args) {

@@ -64,11 +64,21 @@ public final class ControlServer implements AutoCloseable {
 
     /** Binds {@code socket} (replacing a stale socket file; refusing if another server answers there). */
     public ControlServer(Path socket, JobControl control, Options options) throws IOException {
-        this(socket, control, options,
+        this(socket, control, null, options);
+    }
+
+    /** With {@code cluster} non-null the socket also serves initctl's cluster verbs through this agent. */
+    public ControlServer(Path socket, JobControl control, ClusterAccess cluster, Options options) throws IOException {
+        this(socket, control, cluster, options,
                 new CallerPolicy(options.checkCallers() ? processUser(socket.toAbsolutePath()) : null));
     }
 
     ControlServer(Path socket, JobControl control, Options options, CallerPolicy policy) throws IOException {
+        this(socket, control, null, options, policy);
+    }
+
+    ControlServer(Path socket, JobControl control, ClusterAccess cluster, Options options, CallerPolicy policy)
+            throws IOException {
         this.socket = socket.toAbsolutePath();
         removeStale(this.socket);
         Files.createDirectories(this.socket.getParent());
@@ -79,7 +89,9 @@ public final class ControlServer implements AutoCloseable {
                 .bossEventLoopGroup(group)
                 .workerEventLoopGroup(group)
                 .directExecutor()
-                .addService(ServerInterceptors.intercept(service, policy));
+                .addService(ServerInterceptors.intercept(service, policy))
+                .addService(ServerInterceptors.intercept(cluster == null ? new ClusterGateway.Standalone()
+                        : new ClusterGateway(cluster, policy), policy));
         builder.protocolNegotiator(PeerCredentials.serverNegotiator());
         this.server = builder.build();
         try {

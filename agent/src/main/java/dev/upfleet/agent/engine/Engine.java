@@ -272,12 +272,36 @@ public final class Engine {
         return record;
     }
 
-    /** Queues an event from outside (a command, the boot sequence); {@code onFinished} gets whether it failed. */
+    /** Queues a local event from outside (a command, the boot sequence); {@code onFinished} gets whether it failed. */
     public void emitEvent(String name, List<String> env, Consumer<Boolean> onFinished) {
-        EventRecord record = emit(name, env, config.node());
+        emitEvent(name, env, config.node(), onFinished);
+    }
+
+    /**
+     * Queues an event that happened on {@code node}: another node's event relayed by the cluster matches only terms
+     * that name {@code NODE=}, and a job it starts or stops gets {@code NODE=node} in its environment.
+     */
+    public void emitEvent(String name, List<String> env, String node, Consumer<Boolean> onFinished) {
+        EventRecord record = emit(name, env, node);
         if (onFinished != null) {
             record.waiters.add(onFinished);
         }
+    }
+
+    /**
+     * The names of events this node's jobs match on other nodes: every term with a {@code NODE} argument, in the
+     * loaded classes' start on and stop on. The cluster relays such events of other nodes to this one.
+     */
+    public java.util.Set<String> clusterInterest() {
+        java.util.Set<String> names = new java.util.TreeSet<>();
+        for (ClassEntry entry : classes.values()) {
+            for (var expr : List.of(entry.definition.startOn(), entry.definition.stopOn())) {
+                expr.ifPresent(e -> e.leaves().stream()
+                        .filter(m -> m.args().stream().anyMatch(a -> a.startsWith("NODE=") || a.startsWith("NODE!=")))
+                        .forEach(m -> names.add(m.name())));
+            }
+        }
+        return names;
     }
 
     /** Whether no event is pending or being handled. */
@@ -376,11 +400,17 @@ public final class Engine {
         }
     }
 
-    /** Appends the events' environments, then {@code VAR=names} (§6.7 step 3). */
-    private static List<String> eventEnvironment(List<String> env, List<EventRecord> events, String namesVar) {
+    /**
+     * Appends the events' environments, then {@code VAR=names} (§6.7 step 3). Another node's event also brings
+     * {@code NODE=} that node.
+     */
+    private List<String> eventEnvironment(List<String> env, List<EventRecord> events, String namesVar) {
         StringBuilder names = new StringBuilder();
         for (EventRecord e : events) {
             Environ.appendAll(env, e.event.env());
+            if (!e.event.node().equals(config.node())) {
+                Environ.set(env, "NODE=" + e.event.node());
+            }
             if (!names.isEmpty()) {
                 names.append(' ');
             }
