@@ -71,6 +71,8 @@ public final class Agent implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private EngineLoop loop;
     private ConfLoader confLoader;
+    /** Re-reads every job file (reload-configuration, SIGHUP); runs on the engine thread. */
+    private Runnable reloadConfiguration;
 
     private Agent(Settings settings) {
         this.settings = settings;
@@ -181,12 +183,13 @@ public final class Agent implements AutoCloseable {
         resources.add(confWatcher);
         confWatcher.start();
 
-        EngineControl control = new EngineControl(loop, () -> {
+        reloadConfiguration = () -> {
             confLoader.rescan(true);
             if (clusterLink != null) {
                 clusterLink.configurationChanged();
             }
-        });
+        };
+        EngineControl control = new EngineControl(loop, reloadConfiguration);
         late.add(control);
         Set<PosixFilePermission> mode = permissions(settings.socketMode());
         resources.add(new ControlServer(settings.socket(), control, link, ControlServer.Options.defaults().withMode(mode)));
