@@ -31,11 +31,17 @@ final class EtcdLease implements Registry.Lease {
 
     /** {@code await} bounds a request by the registry's timeout and maps failures to {@link RegistryException}. */
     EtcdLease(long id, io.etcd.jetcd.Lease leases, Function<CompletableFuture<?>, Object> await, Runnable onClose) {
+        this(id, leases, await, onClose, true);
+    }
+
+    /** {@code keptAlive} false: an expiring lease (retention), never refreshed. */
+    EtcdLease(long id, io.etcd.jetcd.Lease leases, Function<CompletableFuture<?>, Object> await, Runnable onClose,
+              boolean keptAlive) {
         this.id = id;
         this.leases = leases;
         this.await = await;
         this.onClose = onClose;
-        this.keepAlive = leases.keepAlive(id, new Observer());
+        this.keepAlive = keptAlive ? leases.keepAlive(id, new Observer()) : null;
     }
 
     @Override
@@ -51,7 +57,9 @@ final class EtcdLease implements Registry.Lease {
     /** Test hook: stops keep-alives without revoking, so the lease expires after its TTL like a crashed holder's. */
     void stopKeepAlive() {
         alive = false;
-        keepAlive.close();
+        if (keepAlive != null) {
+            keepAlive.close();
+        }
     }
 
     /** Stops keep-alives and revokes; a lease that already expired counts as revoked. */
@@ -61,7 +69,9 @@ final class EtcdLease implements Registry.Lease {
             return;
         }
         alive = false;
-        keepAlive.close();
+        if (keepAlive != null) {
+            keepAlive.close();
+        }
         onClose.run();
         try {
             await.apply(leases.revoke(id));
@@ -72,11 +82,14 @@ final class EtcdLease implements Registry.Lease {
         }
     }
 
-    /** Stops keep-alives only (the registry is closing; the lease then expires after its TTL). */
-    void abandon() {
+    /** Stops keep-alives only (the holder is going away; the lease then expires after its TTL). */
+    @Override
+    public void abandon() {
         if (closed.compareAndSet(false, true)) {
             alive = false;
+            if (keepAlive != null) {
             keepAlive.close();
+        }
         }
     }
 

@@ -111,6 +111,14 @@ public final class EtcdRegistry implements Registry {
         return lease;
     }
 
+    @Override
+    public Lease grantExpiringLease(Duration ttl) {
+        long seconds = Math.max(1, (ttl.toMillis() + 999) / 1000);
+        long id = await("grant lease", client.getLeaseClient().grant(seconds)).getID();
+        // Not tracked for abandon-on-close: nothing keeps it alive, it simply expires.
+        return new EtcdLease(id, client.getLeaseClient(), f -> await("revoke lease", f), () -> {}, false);
+    }
+
     // ---- nodes ---------------------------------------------------------------------------------------------------
 
     @Override
@@ -193,6 +201,9 @@ public final class EtcdRegistry implements Registry {
 
     @Override
     public boolean storeMembershipEvent(RelayedEvent event, Lease retention, long expectedCursor, long newCursor) {
+        if (event == null) {
+            return moveMembershipCursor(expectedCursor, newCursor);
+        }
         ByteSequence cursor = bytes(keys.membership());
         ByteSequence eventKey = bytes(keys.event(event.getOriginNode(), event.getOriginSeq()));
         ByteSequence eventValue = ByteSequence.from(event.toBuilder().clearRevision().build().toByteArray());
@@ -216,6 +227,21 @@ public final class EtcdRegistry implements Registry {
                 && string(c.getFirst().getValue()).equals(Long.toString(newCursor))
                 && e.getFirst().getValue().equals(eventValue)
                 && c.getFirst().getModRevision() == e.getFirst().getModRevision();
+    }
+
+    private boolean moveMembershipCursor(long expectedCursor, long newCursor) {
+        ByteSequence cursor = bytes(keys.membership());
+        Cmp guard = expectedCursor == 0
+                ? new Cmp(cursor, Cmp.Op.EQUAL, CmpTarget.version(0))
+                : new Cmp(cursor, Cmp.Op.EQUAL, CmpTarget.value(bytes(Long.toString(expectedCursor))));
+        TxnResponse r = await("move membership cursor",
+                kv.txn().If(guard).Then(Op.put(cursor, bytes(Long.toString(newCursor)), PutOption.DEFAULT))
+                        .Else(Op.get(cursor, GetOption.DEFAULT)).commit());
+        if (r.isSucceeded()) {
+            return true;
+        }
+        List<KeyValue> c = r.getGetResponses().get(0).getKvs();
+        return !c.isEmpty() && string(c.getFirst().getValue()).equals(Long.toString(newCursor));
     }
 
     @Override

@@ -95,6 +95,21 @@ public final class InMemoryRegistry implements Registry {
         }
     }
 
+    @Override
+    public Lease grantExpiringLease(Duration ttl) {
+        lock.lock();
+        try {
+            ensureOpen();
+            var lease = new MemLease(nextLeaseId++, ttl);
+            lease.keepAlive = false;
+            lease.deadline = clock.instant().plus(ttl);
+            leases.put(lease.id, lease);
+            return lease;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Stops keep-alives of {@code lease} as if its holder crashed: it expires {@code ttl} from now (clock). */
     public void stopKeepAlive(Lease lease) {
         lock.lock();
@@ -188,6 +203,11 @@ public final class InMemoryRegistry implements Registry {
                 lock.unlock();
             }
         }
+
+        @Override
+        public void abandon() {
+            stopKeepAlive(this);
+        }
     }
 
     // ---- nodes ---------------------------------------------------------------------------------------------------
@@ -245,6 +265,10 @@ public final class InMemoryRegistry implements Registry {
             ensureLease(retention.id());
             if (membershipCursor() != expectedCursor) {
                 return false;
+            }
+            if (event == null) {
+                write(List.of(new Put(keys.membership(), bytes(Long.toString(newCursor)), 0)));
+                return true;
             }
             // One revision for both, as etcd's single txn.
             write(List.of(

@@ -28,6 +28,12 @@ public interface Registry extends AutoCloseable {
     /** Grants a lease that the registry keeps alive until {@link Lease#close()} (which revokes it). */
     Lease grantLease(Duration ttl);
 
+    /**
+     * Grants a lease that is never kept alive: it and its keys vanish {@code ttl} after the grant (retention of
+     * relayed events).
+     */
+    Lease grantExpiringLease(Duration ttl);
+
     /** A lease whose keys vanish when it is revoked or expires (keep-alives stopped). */
     interface Lease extends AutoCloseable {
         long id();
@@ -38,6 +44,13 @@ public interface Registry extends AutoCloseable {
         /** Revokes the lease: its keys are deleted at once. */
         @Override
         void close();
+
+        /**
+         * Stops keeping the lease alive without revoking it: its keys vanish when the TTL runs out, unless someone
+         * re-attaches them meanwhile (an agent that fails over to another controller within the TTL keeps its node
+         * record without a node-down).
+         */
+        void abandon();
     }
 
     // ---- nodes ---------------------------------------------------------------------------------------------------
@@ -67,7 +80,8 @@ public interface Registry extends AutoCloseable {
     /**
      * Stores a synthesised membership event exactly once: only if the membership cursor still equals
      * {@code expectedCursor} (no other leader recorded this change) is the event stored and the cursor set to
-     * {@code newCursor}, atomically. Returns whether it was stored.
+     * {@code newCursor}, atomically. {@code event} may be null: then only the cursor moves (a change that announces
+     * nothing). Returns whether the transaction applied.
      */
     boolean storeMembershipEvent(RelayedEvent event, Lease retention, long expectedCursor, long newCursor);
 

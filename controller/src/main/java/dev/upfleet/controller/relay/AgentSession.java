@@ -1,0 +1,333 @@
+package dev.upfleet.controller.relay;
+
+import dev.upfleet.controller.registry.Registry;
+import dev.upfleet.controller.registry.RegistryException;
+import dev.upfleet.core.cluster.NodeSelector;
+import dev.upfleet.proto.cluster.v1.AgentMessage;
+import dev.upfleet.proto.cluster.v1.ControllerMessage;
+import dev.upfleet.proto.cluster.v1.Delivery;
+import dev.upfleet.proto.cluster.v1.Hello;
+import dev.upfleet.proto.cluster.v1.JobDefinition;
+import dev.upfleet.proto.cluster.v1.JobDefinitions;
+import dev.upfleet.proto.cluster.v1.NodeInfo;
+import dev.upfleet.proto.cluster.v1.Progress;
+import dev.upfleet.proto.cluster.v1.PublishBatch;
+import dev.upfleet.proto.cluster.v1.PublishInterest;
+import dev.upfleet.proto.cluster.v1.Published;
+import dev.upfleet.proto.cluster.v1.RelayedEvent;
+import dev.upfleet.proto.cluster.v1.Resync;
+import dev.upfleet.proto.cluster.v1.Welcome;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One agent's session with this controller. The agent's node record lives on a lease the session keeps alive: when
+ * the agent goes away the lease is revoked (or, if this controller dies, expires), and the leader turns the deletion
+ * into {@code node-down}. Events are delivered from an etcd watch that starts after the revision the agent last
+ * applied, so a reconnecting agent gets what it missed exactly once and in order.
+ *
+ * <p>Threads: gRPC calls {@link #onNext} serially; registry calls run on a per-session serial executor; watch
+ * callbacks on the registry's thread. Sends to the agent are serialised on {@link #out}.
+ */
+public final class AgentSession implements StreamObserver<AgentMessage> {
+    private static final Logger LOG = LoggerFactory.getLogger(AgentSession.class);
+    /** Largest PublishBatch accepted; an agent sends at most this many events at once. */
+    static final int MAX_BATCH = 1000;
+    static final int MAX_EVENT_BYTES = 64 * 1024;
+
+    private final RelayContext ctx;
+    private final ServerCallStreamObserver<ControllerMessage> out;
+    private final SerialExecutor serial;
+    private volatile String node;
+    private volatile Map<String, String> labels = Map.of();
+    private volatile Set<String> interest = Set.of();
+    private volatile Hello hello;
+    private Registry.Lease lease;
+    private Registry.Watch events;
+    private List<JobDefinition> jobsSent;
+    private long lastDelivered;
+    private long lastProgressSent;
+    private volatile boolean closed;
+
+    public AgentSession(RelayContext ctx, ServerCallStreamObserver<ControllerMessage> out) {
+        this.ctx = ctx;
+        this.out = out;
+        this.serial = new SerialExecutor(ctx.executor());
+        out.setOnCancelHandler(() -> serial.execute(this::end));
+    }
+
+    String node() {
+        return node;
+    }
+
+    Set<String> interest() {
+        return interest;
+    }
+
+    @Override
+    public void onNext(AgentMessage message) {
+        switch (message.getBodyCase()) {
+            case HELLO -> {
+                if (hello != null) {
+                    fail(Status.INVALID_ARGUMENT.withDescription("Hello sent twice"));
+                    return;
+                }
+                Hello h = message.getHello();
+                if (!NodeSelector.validNodeName(h.getNode())) {
+                    fail(Status.INVALID_ARGUMENT.withDescription("invalid node name: " + quote(h.getNode())
+                            + " (letters, digits, '.', '_', '-'; at most 63; starting with a letter or digit)"));
+                    return;
+                }
+                hello = h;
+                node = h.getNode();
+                labels = Map.copyOf(h.getLabelsMap());
+                interest = Set.copyOf(h.getInterest().getEventNamesList());
+                serial.execute(() -> join(h));
+            }
+            case PUBLISH -> {
+                if (requireJoined()) {
+                    PublishBatch batch = message.getPublish();
+                    Status bad = validate(batch);
+                    if (bad != null) {
+                        fail(bad);
+                        return;
+                    }
+                    serial.execute(() -> publish(batch));
+                }
+            }
+            case APPLIED -> {
+                if (requireJoined()) {
+                    ctx.metrics().revisionApplied(node, message.getApplied().getRevision());
+                }
+            }
+            case INTEREST -> {
+                if (requireJoined()) {
+                    interest = Set.copyOf(message.getInterest().getEventNamesList());
+                    serial.execute(this::refreshNode);
+                }
+            }
+            case BODY_NOT_SET -> fail(Status.INVALID_ARGUMENT.withDescription("empty message"));
+        }
+    }
+
+    private boolean requireJoined() {
+        if (hello == null) {
+            fail(Status.FAILED_PRECONDITION.withDescription("send Hello first"));
+            return false;
+        }
+        return true;
+    }
+
+    private Status validate(PublishBatch batch) {
+        if (batch.getEventsCount() > MAX_BATCH) {
+            return Status.INVALID_ARGUMENT.withDescription("batch of " + batch.getEventsCount() + " events (max " + MAX_BATCH + ")");
+        }
+        for (RelayedEvent e : batch.getEventsList()) {
+            if (!e.getOriginNode().equals(node)) {
+                return Status.PERMISSION_DENIED.withDescription("node " + node + " cannot publish for " + quote(e.getOriginNode()));
+            }
+            if (e.getName().isEmpty()) {
+                return Status.INVALID_ARGUMENT.withDescription("event name may not be empty");
+            }
+            if (e.getSerializedSize() > MAX_EVENT_BYTES) {
+                return Status.INVALID_ARGUMENT.withDescription("event " + e.getName() + " is " + e.getSerializedSize()
+                        + " bytes (max " + MAX_EVENT_BYTES + ")");
+            }
+        }
+        return null;
+    }
+
+    private void join(Hello h) {
+        try {
+            lease = ctx.registry().grantLease(ctx.sessionTtl());
+            refreshNode();
+            long current = ctx.registry().currentRevision();
+            send(ControllerMessage.newBuilder().setWelcome(Welcome.newBuilder().setController(ctx.name())
+                    .setCurrentRevision(current)).build());
+            ctx.view().register(this);
+            publishInterestChanged(ctx.view().interest());
+            jobsChanged();
+            long after = h.getResumeAfter() == 0 ? current : h.getResumeAfter();
+            long oldest = ctx.registry().oldestAvailableRevision();
+            if (after + 1 < oldest) {
+                resync(oldest - 1, current);
+                after = current;
+            }
+            watchFrom(after);
+            ctx.metrics().agentJoined();
+            LOG.info("node {} joined (resuming after revision {})", node, after);
+        } catch (RegistryException e) {
+            fail(Status.UNAVAILABLE.withDescription("registry: " + e.getMessage()));
+        }
+    }
+
+    private void watchFrom(long after) {
+        lastDelivered = after;
+        events = ctx.registry().watchEvents(after, new Registry.Listener<>() {
+            @Override
+            public void onNext(Registry.StoredEvent stored) {
+                deliver(stored);
+            }
+
+            @Override
+            public void compacted(long compactRevision) {
+                serial.execute(() -> {
+                    long current = ctx.registry().currentRevision();
+                    resync(compactRevision, current);
+                    watchFrom(current);
+                });
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                fail(Status.UNAVAILABLE.withDescription("event watch ended: " + cause));
+            }
+        });
+    }
+
+    private void resync(long compacted, long resumeAt) {
+        LOG.warn("node {}: events up to revision {} are no longer retained: resync", node, compacted);
+        send(ControllerMessage.newBuilder().setResync(Resync.newBuilder().setCompactedRevision(compacted)
+                .setResumeAt(resumeAt)).build());
+    }
+
+    private void deliver(Registry.StoredEvent stored) {
+        RelayedEvent event = stored.event();
+        if (Relevance.forNode(event, node, labels, interest)) {
+            RelayedEvent withRevision = event.toBuilder().setRevision(stored.revision()).build();
+            send(ControllerMessage.newBuilder().setDelivery(Delivery.newBuilder().addEvents(withRevision)).build());
+            ctx.metrics().delivered(event);
+            lastProgressSent = stored.revision();
+        } else if (stored.revision() - lastProgressSent >= 100) {
+            // Let the agent advance its resume point past events that were not for it.
+            send(ControllerMessage.newBuilder().setProgress(Progress.newBuilder().setRevision(stored.revision())).build());
+            lastProgressSent = stored.revision();
+        }
+        lastDelivered = stored.revision();
+    }
+
+    private void publish(PublishBatch batch) {
+        if (closed) {
+            return;
+        }
+        try {
+            ctx.registry().storeEvents(batch.getEventsList(), ctx.retentionLease());
+            long upTo = batch.getEventsList().stream().mapToLong(RelayedEvent::getOriginSeq).max().orElse(0);
+            ctx.metrics().stored(batch.getEventsCount());
+            send(ControllerMessage.newBuilder().setPublished(Published.newBuilder().setUpToSeq(upTo)).build());
+        } catch (RegistryException e) {
+            // The agent keeps the batch and sends it again (to us or another controller): storing is idempotent.
+            LOG.warn("node {}: cannot store {} events: {}", node, batch.getEventsCount(), e.getMessage());
+            ctx.metrics().etcdError();
+        }
+    }
+
+    private void refreshNode() {
+        if (closed || lease == null) {
+            return;
+        }
+        NodeInfo info = NodeInfo.newBuilder().setNode(node).putAllLabels(labels).setVersion(hello.getVersion())
+                .setController(ctx.name()).setStartedUnixMillis(hello.getStartedUnixMillis())
+                .addAllInterest(interest).build();
+        ctx.registry().putNode(info, lease);
+        ctx.view().interestChanged();
+    }
+
+    /** The union of interests changed: tell the agent which of its events to publish. */
+    void publishInterestChanged(Set<String> names) {
+        if (node != null) {
+            send(ControllerMessage.newBuilder().setPublishInterest(PublishInterest.newBuilder().addAllEventNames(names)).build());
+        }
+    }
+
+    /** Replicated jobs changed: send this node its set if it differs from what it has. */
+    synchronized void jobsChanged() {
+        if (node == null) {
+            return;
+        }
+        List<JobDefinition> mine = ctx.view().jobsFor(node, labels);
+        if (!mine.equals(jobsSent)) {
+            jobsSent = mine;
+            send(ControllerMessage.newBuilder().setJobs(JobDefinitions.newBuilder().addAllJobs(mine)).build());
+        }
+    }
+
+    private void send(ControllerMessage message) {
+        synchronized (out) {
+            if (closed) {
+                return;
+            }
+            try {
+                out.onNext(message);
+            } catch (RuntimeException e) {
+                // The call is already cancelled; end() cleans up.
+                closed = true;
+            }
+        }
+    }
+
+    private void fail(Status status) {
+        synchronized (out) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            try {
+                out.onError(status.asRuntimeException());
+            } catch (RuntimeException ignored) {
+                // already cancelled
+            }
+        }
+        serial.execute(this::end);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+        serial.execute(this::end);
+    }
+
+    @Override
+    public void onCompleted() {
+        synchronized (out) {
+            if (!closed) {
+                closed = true;
+                out.onCompleted();
+            }
+        }
+        serial.execute(this::end);
+    }
+
+    /** The agent went away: drop its watch and revoke its lease, which removes its node record (node-down). */
+    private void end() {
+        closed = true;
+        if (events != null) {
+            events.close();
+            events = null;
+        }
+        if (node != null && lease != null) {
+            ctx.view().unregister(this);
+            ctx.metrics().agentLeft();
+            try {
+                if (ctx.shuttingDown()) {
+                    lease.abandon();
+                } else {
+                    lease.close();
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("node {}: cannot revoke its lease (it expires by itself): {}", node, e.toString());
+            }
+            lease = null;
+            LOG.info("node {} left", node);
+        }
+    }
+
+    private static String quote(String s) {
+        return "'" + (s.length() > 80 ? s.substring(0, 80) + "..." : s) + "'";
+    }
+}

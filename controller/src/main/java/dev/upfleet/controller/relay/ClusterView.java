@@ -1,0 +1,149 @@
+package dev.upfleet.controller.relay;
+
+import dev.upfleet.core.cluster.NodeSelector;
+import dev.upfleet.core.parse.JobParser;
+import dev.upfleet.core.parse.ParseResult;
+import dev.upfleet.controller.registry.Registry;
+import dev.upfleet.proto.cluster.v1.JobDefinition;
+import dev.upfleet.proto.cluster.v1.NodeInfo;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one controller knows of the cluster, kept current by watches: the nodes (and so the union of their
+ * interests, which tells every agent which of its events to publish) and the replicated jobs (and so which jobs each
+ * node must run). Pushes changes to this controller's agent sessions. Level-triggered: each change recomputes what a
+ * session should have and sends it only when it differs from what was sent.
+ */
+public final class ClusterView implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterView.class);
+
+    private record Job(JobDefinition definition, NodeSelector selector) {}
+
+    private final Registry registry;
+    private final Map<String, NodeInfo> nodes = new ConcurrentHashMap<>();
+    private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+    private final List<AgentSession> sessions = new CopyOnWriteArrayList<>();
+    private volatile Set<String> interest = Set.of();
+    private Registry.Watch nodesWatch;
+    private Registry.Watch jobsWatch;
+
+    public ClusterView(Registry registry) {
+        this.registry = registry;
+    }
+
+    /** Loads nodes and jobs, then follows their changes. */
+    public synchronized void start() {
+        long revision = registry.currentRevision();
+        for (NodeInfo n : registry.nodes()) {
+            nodes.put(n.getNode(), n);
+        }
+        for (JobDefinition j : registry.jobs()) {
+            jobs.put(j.getName(), parse(j));
+        }
+        recomputeInterest();
+        nodesWatch = registry.watchNodes(revision, new Registry.Listener<>() {
+            @Override
+            public void onNext(Registry.NodeChange change) {
+                change.info().ifPresentOrElse(n -> nodes.put(change.node(), n), () -> nodes.remove(change.node()));
+                recomputeInterest();
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                LOG.warn("node watch ended: {}", cause.toString());
+            }
+        });
+        jobsWatch = registry.watchJobs(revision, new Registry.Listener<>() {
+            @Override
+            public void onNext(Registry.JobChange change) {
+                change.job().ifPresentOrElse(j -> jobs.put(change.name(), parse(j)), () -> jobs.remove(change.name()));
+                sessions.forEach(AgentSession::jobsChanged);
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                LOG.warn("job watch ended: {}", cause.toString());
+            }
+        });
+    }
+
+    private static Job parse(JobDefinition definition) {
+        NodeSelector selector = switch (JobParser.parse(definition.getName(), definition.getName() + ".conf",
+                definition.getText())) {
+            case ParseResult.Parsed p -> NodeSelector.of(p.job().nodes());
+            // Validated at submit; a definition that no longer parses (a newer parser) runs nowhere.
+            case ParseResult.Failed f -> new NodeSelector(List.of("\0none"), List.of());
+        };
+        return new Job(definition, selector);
+    }
+
+    private void recomputeInterest() {
+        Set<String> union = new TreeSet<>();
+        for (NodeInfo n : nodes.values()) {
+            union.addAll(n.getInterestList());
+        }
+        for (AgentSession s : sessions) {
+            union.addAll(s.interest());
+        }
+        if (!union.equals(interest)) {
+            interest = Set.copyOf(union);
+            sessions.forEach(s -> s.publishInterestChanged(interest));
+        }
+    }
+
+    /** The event names some node wants to hear about from the others. */
+    public Set<String> interest() {
+        return interest;
+    }
+
+    public void register(AgentSession session) {
+        sessions.add(session);
+        recomputeInterest();
+    }
+
+    public void unregister(AgentSession session) {
+        sessions.remove(session);
+    }
+
+    public void interestChanged() {
+        recomputeInterest();
+    }
+
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    /** The replicated jobs a node must run, by name. */
+    public List<JobDefinition> jobsFor(String node, Map<String, String> labels) {
+        Map<String, JobDefinition> selected = new TreeMap<>();
+        for (Job j : jobs.values()) {
+            if (j.selector().matches(node, labels)) {
+                selected.put(j.definition().getName(), j.definition());
+            }
+        }
+        return new ArrayList<>(selected.values());
+    }
+
+    public List<NodeInfo> nodes() {
+        return List.copyOf(nodes.values());
+    }
+
+    @Override
+    public synchronized void close() {
+        if (nodesWatch != null) {
+            nodesWatch.close();
+        }
+        if (jobsWatch != null) {
+            jobsWatch.close();
+        }
+    }
+}
