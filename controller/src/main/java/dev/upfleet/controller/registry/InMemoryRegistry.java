@@ -263,7 +263,12 @@ public final class InMemoryRegistry implements Registry {
         lock.lock();
         try {
             ensureLease(retention.id());
-            if (membershipCursor() != expectedCursor) {
+            // As the etcd txn: expecting 0 means the cursor key must be absent, otherwise its value must match.
+            Entry cursor = store.get(keys.membership());
+            boolean matches = expectedCursor == 0
+                    ? cursor == null
+                    : cursor != null && new String(cursor.value(), StandardCharsets.UTF_8).equals(Long.toString(expectedCursor));
+            if (!matches) {
                 return false;
             }
             if (event == null) {

@@ -137,6 +137,49 @@ public final class EtcdCluster implements AutoCloseable {
         awaitHealthy(i);
     }
 
+    /** The index of the member that leads raft now, asked of the running members (grpc-gateway status). */
+    public int leader() {
+        long deadline = System.nanoTime() + HEALTH_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            for (int i = 0; i < members.size(); i++) {
+                if (isRunning(i)) {
+                    Optional<String[]> idAndLeader = status(members.get(i));
+                    if (idAndLeader.isPresent() && idAndLeader.get()[0].equals(idAndLeader.get()[1])) {
+                        return i; // the member that names itself leader
+                    }
+                }
+            }
+            pause(); // an election is in progress
+        }
+        throw new IllegalStateException("no etcd leader within " + HEALTH_TIMEOUT);
+    }
+
+    /** {member_id, leader} from POST /v3/maintenance/status (etcd's grpc-gateway). */
+    private static Optional<String[]> status(Member m) {
+        try {
+            var c = (HttpURLConnection) URI.create(m.clientUrl() + "/v3/maintenance/status").toURL().openConnection();
+            c.setConnectTimeout(200);
+            c.setReadTimeout(1000);
+            c.setRequestMethod("POST");
+            c.setDoOutput(true);
+            c.getOutputStream().write("{}".getBytes(StandardCharsets.UTF_8));
+            String body;
+            try (var in = c.getInputStream()) {
+                body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } finally {
+                c.disconnect();
+            }
+            var id = java.util.regex.Pattern.compile("\"member_id\":\"(\\d+)\"").matcher(body);
+            var leader = java.util.regex.Pattern.compile("\"leader\":\"(\\d+)\"").matcher(body);
+            if (!id.find()) {
+                return Optional.empty();
+            }
+            return Optional.of(new String[] {id.group(1), leader.find() ? leader.group(1) : "0"});
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
     public boolean isRunning(int i) {
         Process p = members.get(i).process()[0];
         return p != null && p.isAlive();
@@ -192,15 +235,20 @@ public final class EtcdCluster implements AutoCloseable {
             if (healthy(m)) {
                 return;
             }
-            try {
-                Thread.sleep(50); // polling interval, bounded by the deadline
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for etcd", e);
-            }
+            pause();
         }
         throw new IllegalStateException("etcd member " + m.name() + " not healthy after " + HEALTH_TIMEOUT
                 + "; log tail:\n" + logTail(m));
+    }
+
+    /** Polling interval; every caller bounds its loop by a deadline. */
+    private static void pause() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for etcd", e);
+        }
     }
 
     /** etcd's /health says true only when the member sees a leader (3.4: {"health":"true"}). */

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,13 +42,17 @@ class EtcdRegistryFaultTest {
             registry.watchEvents(base, seen);
             List<Long> revisions = new ArrayList<>();
             int retries = 0;
+            int crashed = -1;
 
             for (int call = 0; call < calls; call++) {
-                if (call == 50) {
-                    etcd.kill(0);
+                // Crash the raft leader (the worst case: writes stall until a new one is elected), bring it back, then
+                // crash the new leader too.
+                if (call == 50 || call == 150) {
+                    crashed = etcd.leader();
+                    etcd.kill(crashed);
                 }
-                if (call == 150) {
-                    etcd.restart(0);
+                if (call == 100 || call == 190) {
+                    etcd.restart(crashed);
                 }
                 // Two events per call, so the batch path runs; event 2c+1 is also re-sent by call c+1 as a
                 // retried publish would be.
@@ -78,7 +83,7 @@ class EtcdRegistryFaultTest {
             events.forEach(e -> assertThat(unique.add(e.event().getOriginSeq())).isTrue());
             assertThat(seen.drain()).isEmpty();
             assertThat(seen.failed).isNotDone();
-            assertThat(etcd.isRunning(0)).isTrue();
+            assertThat(IntStream.range(0, 3).allMatch(etcd::isRunning)).isTrue();
             retention.close();
         }
     }
