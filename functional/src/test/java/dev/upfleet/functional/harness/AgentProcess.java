@@ -235,6 +235,16 @@ public final class AgentProcess implements AutoCloseable {
         }
     }
 
+    /** Starts {@code job} over gRPC and waits as initctl start does; returns the reached status. */
+    public InstanceStatus start(String job, String... env) {
+        return control().start(JobRequest.newBuilder().setJob(job).addAllEnv(List.of(env)).build()).getStatus();
+    }
+
+    /** Stops {@code job} over gRPC and waits as initctl stop does; returns the reached status. */
+    public InstanceStatus stop(String job) {
+        return control().stop(JobRequest.newBuilder().setJob(job).build()).getStatus();
+    }
+
     /** The main process pid of a running {@code job}, or 0. */
     public long mainPid(String job) {
         InstanceStatus s = status(job);
