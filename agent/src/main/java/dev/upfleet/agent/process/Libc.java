@@ -85,6 +85,7 @@ public final class Libc {
     private static final MethodHandle KILL = errnoFn("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle GETPID = fn("getpid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle SETSID = errnoFn("setsid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETPGID = errnoFn("getpgid", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle PRCTL = errnoFn("prctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
             Linker.Option.firstVariadicArg(1));
@@ -232,6 +233,10 @@ public final class Libc {
         } catch (LibcException e) {
             return e.errno() == EPERM;
         }
+    }
+
+    public static int getpgid(long pid) throws LibcException {
+        return (int) call("getpgid", (cs, a) -> (int) GETPGID.invokeExact(cs, (int) pid));
     }
 
     public static int setsid() throws LibcException {

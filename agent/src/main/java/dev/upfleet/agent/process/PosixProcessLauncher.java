@@ -136,7 +136,11 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
     @Override
     public void signal(long pid, int signal, boolean group) {
         try {
-            Libc.kill(group ? -pid : pid, signal);
+            // As Upstart's system_kill: signal the process's group, not -pid. A daemon followed through expect
+            // fork/daemon is not a group leader (it stays in the group of the main process that forked it), so
+            // kill(-pid) would fail with ESRCH and stop would hang in stop/killed forever.
+            int pgid = group ? Libc.getpgid(pid) : 0;
+            Libc.kill(pgid > 0 ? -pgid : pid, signal);
         } catch (LibcException e) {
             // ESRCH: it is already gone, and the reaper will (or did) report that. Nothing else can go wrong for
             // a supervisor running as the processes' owner.
