@@ -225,7 +225,8 @@ public final class Agent implements AutoCloseable {
         initial.sort(null);
         InstantSource monotonic = () -> Instant.ofEpochSecond(0, System.nanoTime());
         String node = settings.node();
-        return new EngineConfig(node, initial, own::get, List.of("UPFLEET_SOCKET=" + settings.socket()), monotonic);
+        return new EngineConfig(node, initial, own::get, List.of("UPFLEET_SOCKET=" + settings.socket(), "UPFLEET_NODE=" + node),
+                monotonic);
     }
 
     /** Runs a task on the engine thread and waits for it. */

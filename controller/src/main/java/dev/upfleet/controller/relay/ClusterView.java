@@ -95,7 +95,7 @@ public final class ClusterView implements AutoCloseable {
             union.addAll(s.interest());
         }
         if (!union.equals(interest)) {
-            interest = Set.copyOf(union);
+            interest = java.util.Collections.unmodifiableSortedSet((TreeSet<String>) union);
             sessions.forEach(s -> s.publishInterestChanged(interest));
         }
     }
