@@ -47,19 +47,30 @@ final class EngineCommands {
             }
             job = engine.newInstance(entry, expandInstance(def, startEnv, true));
         }
-        Job started = job;
         job.startEnv = startEnv;
+        holdReply(job, wait, reply, "Job failed to start");
+        engine.machine().changeGoal(job, Goal.START);
+        replyNowUnlessWaiting(job, wait, reply);
+    }
+
+    /**
+     * Supersedes what the job held (replying success to it) and, for a waiting command, makes the job hold this
+     * command's reply until it settles: the instance's status then, or {@code failure} if it failed.
+     */
+    private void holdReply(Job job, boolean wait, CompletableFuture<InstanceStatus> reply, String failure) {
         engine.machine().finished(job, false);
         if (wait) {
             job.blocking.add(new Blocked.OnCommand(failed -> {
                 if (failed) {
-                    reply.completeExceptionally(new ControlException("Job failed to start"));
+                    reply.completeExceptionally(new ControlException(failure));
                 } else {
-                    reply.complete(statusAfter(started));
+                    reply.complete(statusAfter(job));
                 }
             }));
         }
-        engine.machine().changeGoal(job, Goal.START);
+    }
+
+    private static void replyNowUnlessWaiting(Job job, boolean wait, CompletableFuture<InstanceStatus> reply) {
         if (!wait) {
             reply.complete(statusAfter(job));
         }
@@ -75,20 +86,9 @@ final class EngineCommands {
         if (!env.isEmpty()) {
             job.stopEnv = new ArrayList<>(env);
         }
-        engine.machine().finished(job, false);
-        if (wait) {
-            job.blocking.add(new Blocked.OnCommand(failed -> {
-                if (failed) {
-                    reply.completeExceptionally(new ControlException("Job failed while stopping"));
-                } else {
-                    reply.complete(statusAfter(job));
-                }
-            }));
-        }
+        holdReply(job, wait, reply, "Job failed while stopping");
         engine.machine().changeGoal(job, Goal.STOP);
-        if (!wait) {
-            reply.complete(statusAfter(job));
-        }
+        replyNowUnlessWaiting(job, wait, reply);
     }
 
     void restart(JobRef ref, List<String> env, boolean wait, CompletableFuture<InstanceStatus> reply) {
@@ -103,21 +103,10 @@ final class EngineCommands {
         Environ.appendAll(startEnv, env);
         job.startEnv = startEnv;
         job.stopEnv = null;
-        engine.machine().finished(job, false);
-        if (wait) {
-            job.blocking.add(new Blocked.OnCommand(failed -> {
-                if (failed) {
-                    reply.completeExceptionally(new ControlException("Job failed to restart"));
-                } else {
-                    reply.complete(statusAfter(job));
-                }
-            }));
-        }
+        holdReply(job, wait, reply, "Job failed to restart");
         engine.machine().changeGoal(job, Goal.STOP);
         engine.machine().changeGoal(job, Goal.START);
-        if (!wait) {
-            reply.complete(statusAfter(job));
-        }
+        replyNowUnlessWaiting(job, wait, reply);
     }
 
     void reload(JobRef ref, List<String> env) {
