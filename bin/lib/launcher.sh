@@ -40,13 +40,59 @@ upfleet_java() {
     printf '%s\n' "$found"
 }
 
-# upfleet_run MODULE MAINCLASS [JVM-OPTION...] -- ARGS...
+# The AOT cache (JDK 25, JEPs 483/514/515) of a launcher that passes --aot=NAME: TARGET/NAME.aot. Used when it is
+# newer than the jar and its lib directory; otherwise, if TARGET is writable, one detached, niced background job
+# (under flock, so concurrent first calls do not clash) records a training run (the launcher's --aot-train
+# arguments, which must be read-only) and creates the cache, then renames it into place atomically. The user's
+# command never waits for it and never fails because of it; a failed attempt is not retried for 10 minutes.
+# UPFLEET_NO_AOT=1 disables the cache. The JVM silently ignores a cache that does not match (other JDK, classpath).
+upfleet_aot_fresh() { # CACHE JAR LIBDIR
+    [ -f "$1" ] && [ "$1" -nt "$2" ] && { [ ! -d "$3" ] || [ "$1" -nt "$3" ]; }
+}
+
+# TRAIN-ARGS starting with -D are system properties for the training run (they do not affect the cache).
+upfleet_aot_train_later() { # TARGET NAME JAVA CLASSPATH MAIN JVM-OPTS... -- TRAIN-ARGS...
+    local target="$1" name="$2" java="$3" cp="$4" main="$5"
+    shift 5
+    local opts=() props=() args=()
+    while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
+    [ "${1:-}" = "--" ] && shift
+    for a in "$@"; do
+        case "$a" in -D*) props+=("$a") ;; *) args+=("$a") ;; esac
+    done
+    [ -w "$target" ] && command -v flock >/dev/null 2>&1 || return 0
+    local failed="$target/.$name.aot.failed"
+    if [ -f "$failed" ] && [ -n "$(find "$failed" -mmin -10 2>/dev/null)" ]; then
+        return 0
+    fi
+    (
+        exec 9>"$target/.$name.aot.lock" && flock -n 9 || exit 0
+        sleep 1 # let the user's command have the CPU first
+        upfleet_aot_fresh "$target/$name.aot" "$target/upfleet-"*.jar "$target/lib" && exit 0
+        conf="$target/.$name.aotconf.$BASHPID" tmp="$target/.$name.aot.$BASHPID"
+        if nice "$java" -XX:AOTMode=record -XX:AOTConfiguration="$conf" "${opts[@]}" "${props[@]}" -cp "$cp" "$main" "${args[@]}" \
+            && nice "$java" -XX:AOTMode=create -XX:AOTConfiguration="$conf" -XX:AOTCache="$tmp" "${opts[@]}" -cp "$cp" \
+            && mv -f "$tmp" "$target/$name.aot"; then
+            rm -f "$failed"
+        else
+            touch "$failed"
+        fi
+        rm -f "$conf" "$tmp"
+    ) </dev/null >/dev/null 2>&1 &
+    disown 2>/dev/null || true
+}
+
+# upfleet_run MODULE MAINCLASS [--aot=NAME] [--aot-train=ARG]... [JVM-OPTION...] -- ARGS...
 upfleet_run() {
     local module="$1" main="$2"
     shift 2
-    local jvm_opts=()
+    local jvm_opts=() aot_name="" aot_train=()
     while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do
-        jvm_opts+=("$1")
+        case "$1" in
+            --aot=*) aot_name="${1#--aot=}" ;;
+            --aot-train=*) aot_train+=("${1#--aot-train=}") ;;
+            *) jvm_opts+=("$1") ;;
+        esac
         shift
     done
     [ "${1:-}" = "--" ] && shift
@@ -58,11 +104,16 @@ upfleet_run() {
     fi
     local java
     java="$(upfleet_java)" || exit 1
+    local cp="$jar:$target/lib/*"
+    local common=(--enable-native-access=ALL-UNNAMED "${jvm_opts[@]}")
     # The JVM refuses -XX:AOTCache together with any -Xshare option; the AOT cache includes the CDS part anyway.
     local share=(-Xshare:auto)
-    if [ -f "$target/app.aot" ] && [ -z "${UPFLEET_NO_AOT:-}" ]; then
-        share=(-XX:AOTCache="$target/app.aot")
+    if [ -n "$aot_name" ] && [ -z "${UPFLEET_NO_AOT:-}" ]; then
+        if upfleet_aot_fresh "$target/$aot_name.aot" "$jar" "$target/lib"; then
+            share=(-XX:AOTCache="$target/$aot_name.aot")
+        elif [ "${#aot_train[@]}" -gt 0 ]; then
+            upfleet_aot_train_later "$target" "$aot_name" "$java" "$cp" "$main" "${common[@]}" -- "${aot_train[@]}"
+        fi
     fi
-    exec "$java" "${share[@]}" --enable-native-access=ALL-UNNAMED "${jvm_opts[@]}" \
-        -cp "$jar:$target/lib/*" "$main" "$@"
+    exec "$java" "${share[@]}" "${common[@]}" -cp "$cp" "$main" "$@"
 }

@@ -35,7 +35,9 @@ public final class InitctlMain {
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
         String prog = System.getProperty("upfleet.prog", "initctl");
-        int rc = run(prog, args, System.getenv(), out, err);
+        int rc = args.length > 0 && args[0].equals(AotTraining.FLAG)
+                ? AotTraining.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.getenv())
+                : run(prog, args, System.getenv(), out, err);
         out.flush();
         err.flush();
         // After monitor, Netty's event loop may still be winding down: do not wait for it. (exit, not halt: a JVM
