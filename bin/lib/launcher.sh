@@ -82,15 +82,17 @@ upfleet_aot_train_later() { # TARGET NAME JAVA CLASSPATH MAIN JVM-OPTS... -- TRA
     disown 2>/dev/null || true
 }
 
-# upfleet_run MODULE MAINCLASS [--aot=NAME] [--aot-train=ARG]... [JVM-OPTION...] -- ARGS...
+# upfleet_run MODULE MAINCLASS [--aot=NAME] [--aot-train=ARG]... [--classpath=CP] [JVM-OPTION...] -- ARGS...
+# --classpath replaces the default class path (the module jar, then every jar of its lib directory).
 upfleet_run() {
     local module="$1" main="$2"
     shift 2
-    local jvm_opts=() aot_name="" aot_train=()
+    local jvm_opts=() aot_name="" aot_train=() cp=""
     while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do
         case "$1" in
             --aot=*) aot_name="${1#--aot=}" ;;
             --aot-train=*) aot_train+=("${1#--aot-train=}") ;;
+            --classpath=*) cp="${1#--classpath=}" ;;
             *) jvm_opts+=("$1") ;;
         esac
         shift
@@ -104,7 +106,7 @@ upfleet_run() {
     fi
     local java
     java="$(upfleet_java)" || exit 1
-    local cp="$jar:$target/lib/*"
+    [ -n "$cp" ] || cp="$jar:$target/lib/*"
     local common=(--enable-native-access=ALL-UNNAMED "${jvm_opts[@]}")
     # The JVM refuses -XX:AOTCache together with any -Xshare option; the AOT cache includes the CDS part anyway.
     local share=(-Xshare:auto)
