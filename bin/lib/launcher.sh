@@ -1,7 +1,8 @@
 # Sourced by the bin/ launchers: finds a JDK 25 and the built jars, then runs a main class.
 # UPFLEET_JAVA may name a java binary; otherwise JAVA_HOME, then a JDK 25+ under /usr/lib/jvm, then java on PATH.
 
-UPFLEET_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+UPFLEET_ROOT="${BASH_SOURCE[0]%/*}/../.."
+UPFLEET_ROOT="$(cd "$UPFLEET_ROOT" && pwd)"
 
 upfleet_java_major() {
     "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -1
@@ -20,16 +21,13 @@ upfleet_find_java() {
     return 1
 }
 
-# The result is cached per root so that short commands (initctl status) do not probe every JDK each time.
-upfleet_java() {
-    local cache="$UPFLEET_ROOT/.java-path"
-    if [ -z "${UPFLEET_JAVA:-}" ] && [ -f "$cache" ]; then
-        local cached
-        cached="$(cat "$cache")"
-        if [ -x "$cached" ]; then
-            printf '%s\n' "$cached"
-            return 0
-        fi
+# The result is cached per root so that short commands (initctl status) do not probe every JDK each time; the cached
+# path is read without forking (upfleet_java_var sets UPFLEET_JAVA_PATH), since every fork costs start-up time.
+upfleet_java_var() {
+    local cache="$UPFLEET_ROOT/.java-path" cached=""
+    if [ -z "${UPFLEET_JAVA:-}" ] && [ -f "$cache" ] && read -r cached < "$cache" && [ -x "$cached" ]; then
+        UPFLEET_JAVA_PATH="$cached"
+        return 0
     fi
     local found
     if ! found="$(upfleet_find_java)"; then
@@ -37,7 +35,11 @@ upfleet_java() {
         return 1
     fi
     printf '%s\n' "$found" > "$cache" 2>/dev/null || true
-    printf '%s\n' "$found"
+    UPFLEET_JAVA_PATH="$found"
+}
+
+upfleet_java() {
+    upfleet_java_var && printf '%s\n' "$UPFLEET_JAVA_PATH"
 }
 
 # The AOT cache (JDK 25, JEPs 483/514/515) of a launcher that passes --aot=NAME: TARGET/NAME.aot. Used when it is
@@ -104,8 +106,8 @@ upfleet_run() {
         echo "upfleet: $jar is not built: run ./build (or ./mvnw -DskipTests package) in $UPFLEET_ROOT" >&2
         exit 1
     fi
-    local java
-    java="$(upfleet_java)" || exit 1
+    upfleet_java_var || exit 1
+    local java="$UPFLEET_JAVA_PATH"
     [ -n "$cp" ] || cp="$jar:$target/lib/*"
     local common=(--enable-native-access=ALL-UNNAMED "${jvm_opts[@]}")
     # The JVM refuses -XX:AOTCache together with any -Xshare option; the AOT cache includes the CDS part anyway.
