@@ -399,7 +399,12 @@ final class H2Connection implements AutoCloseable {
                     streamSendWindow += (long) value - peerInitialWindow;
                     peerInitialWindow = value;
                 }
-                case SETTINGS_MAX_FRAME_SIZE -> peerMaxFrame = value;
+                case SETTINGS_MAX_FRAME_SIZE -> {
+                    if (value < DEFAULT_MAX_FRAME || value > (1 << 24) - 1) {
+                        throw protocolError("SETTINGS_MAX_FRAME_SIZE " + value);
+                    }
+                    peerMaxFrame = value;
+                }
                 // The peer's table size limits its decoder; we never index, so it does not concern us.
                 case SETTINGS_HEADER_TABLE_SIZE -> { }
                 default -> { }
