@@ -47,15 +47,28 @@ upfleet_java() {
 # (under flock, so concurrent first calls do not clash) records a training run (the launcher's --aot-train
 # arguments, which must be read-only) and creates the cache, then renames it into place atomically. The user's
 # command never waits for it and never fails because of it; a failed attempt is not retried for 10 minutes.
-# UPFLEET_NO_AOT=1 disables the cache. The JVM silently ignores a cache that does not match (other JDK, classpath).
-upfleet_aot_fresh() { # CACHE JAR LIBDIR
-    [ -f "$1" ] && [ "$1" -nt "$2" ] && { [ ! -d "$3" ] || [ "$1" -nt "$3" ]; }
+# UPFLEET_NO_AOT=1 disables the cache. The JVM silently ignores a cache that does not match its JDK, options and
+# class path, so TARGET/.NAME.aot.key records them (one line) and a cache whose key differs counts as missing.
+upfleet_aot_fresh() { # CACHE JAR LIBDIR KEY
+    local key=""
+    [ -f "$1" ] && [ "$1" -nt "$2" ] && { [ ! -d "$3" ] || [ "$1" -nt "$3" ]; } \
+        && read -r key < "${1%/*}/.${1##*/}.key" 2>/dev/null && [ "$key" = "$4" ]
+}
+
+# Sets UPFLEET_AOT_KEY to what a cache depends on: the JDK, the JVM options (system properties aside), the class path.
+upfleet_aot_key() { # JAVA CLASSPATH JVM-OPTS...
+    local key="$1" cp="$2" opt
+    shift 2
+    for opt in "$@"; do
+        case "$opt" in -D*) ;; *) key="$key $opt" ;; esac
+    done
+    UPFLEET_AOT_KEY="$key $cp"
 }
 
 # TRAIN-ARGS starting with -D are system properties for the training run (they do not affect the cache).
-upfleet_aot_train_later() { # TARGET NAME JAVA CLASSPATH MAIN JVM-OPTS... -- TRAIN-ARGS...
-    local target="$1" name="$2" java="$3" cp="$4" main="$5"
-    shift 5
+upfleet_aot_train_later() { # TARGET NAME KEY JAVA CLASSPATH MAIN JVM-OPTS... -- TRAIN-ARGS...
+    local target="$1" name="$2" key="$3" java="$4" cp="$5" main="$6"
+    shift 6
     local opts=() props=() args=()
     while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
     [ "${1:-}" = "--" ] && shift
@@ -70,11 +83,11 @@ upfleet_aot_train_later() { # TARGET NAME JAVA CLASSPATH MAIN JVM-OPTS... -- TRA
     (
         exec 9>"$target/.$name.aot.lock" && flock -n 9 || exit 0
         sleep 1 # let the user's command have the CPU first
-        upfleet_aot_fresh "$target/$name.aot" "$target/upfleet-"*.jar "$target/lib" && exit 0
+        upfleet_aot_fresh "$target/$name.aot" "$target/upfleet-"*.jar "$target/lib" "$key" && exit 0
         conf="$target/.$name.aotconf.$BASHPID" tmp="$target/.$name.aot.$BASHPID"
         if nice "$java" -XX:AOTMode=record -XX:AOTConfiguration="$conf" "${opts[@]}" "${props[@]}" -cp "$cp" "$main" "${args[@]}" \
             && nice "$java" -XX:AOTMode=create -XX:AOTConfiguration="$conf" -XX:AOTCache="$tmp" "${opts[@]}" -cp "$cp" \
-            && mv -f "$tmp" "$target/$name.aot"; then
+            && printf '%s\n' "$key" > "$target/.$name.aot.key" && mv -f "$tmp" "$target/$name.aot"; then
             rm -f "$failed"
         else
             touch "$failed"
@@ -84,17 +97,29 @@ upfleet_aot_train_later() { # TARGET NAME JAVA CLASSPATH MAIN JVM-OPTS... -- TRA
     disown 2>/dev/null || true
 }
 
+# initctl's short class path: the cli jar, the generated messages and protobuf (no gRPC, no Netty).
+upfleet_initctl_classpath() {
+    local target="$UPFLEET_ROOT/cli/target" cp jar
+    cp="$target/upfleet-cli.jar"
+    for jar in "$target"/lib/upfleet-proto-*.jar "$target"/lib/protobuf-java-*.jar; do
+        cp="$cp:$jar"
+    done
+    printf '%s\n' "$cp"
+}
+
 # upfleet_run MODULE MAINCLASS [--aot=NAME] [--aot-train=ARG]... [--classpath=CP] [JVM-OPTION...] -- ARGS...
-# --classpath replaces the default class path (the module jar, then every jar of its lib directory).
+# --classpath replaces the default class path (the module jar, then every jar of its lib directory); --aot-classpath
+# names the class path the AOT cache is trained with when this run's only appends to it (the JVM accepts that).
 upfleet_run() {
     local module="$1" main="$2"
     shift 2
-    local jvm_opts=() aot_name="" aot_train=() cp=""
+    local jvm_opts=() aot_name="" aot_train=() cp="" aot_cp=""
     while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do
         case "$1" in
             --aot=*) aot_name="${1#--aot=}" ;;
             --aot-train=*) aot_train+=("${1#--aot-train=}") ;;
             --classpath=*) cp="${1#--classpath=}" ;;
+            --aot-classpath=*) aot_cp="${1#--aot-classpath=}" ;;
             *) jvm_opts+=("$1") ;;
         esac
         shift
@@ -113,10 +138,12 @@ upfleet_run() {
     # The JVM refuses -XX:AOTCache together with any -Xshare option; the AOT cache includes the CDS part anyway.
     local share=(-Xshare:auto)
     if [ -n "$aot_name" ] && [ -z "${UPFLEET_NO_AOT:-}" ]; then
-        if upfleet_aot_fresh "$target/$aot_name.aot" "$jar" "$target/lib"; then
+        upfleet_aot_key "$java" "${aot_cp:-$cp}" "${common[@]}"
+        local key="$UPFLEET_AOT_KEY"
+        if upfleet_aot_fresh "$target/$aot_name.aot" "$jar" "$target/lib" "$key"; then
             share=(-XX:AOTCache="$target/$aot_name.aot")
         elif [ "${#aot_train[@]}" -gt 0 ]; then
-            upfleet_aot_train_later "$target" "$aot_name" "$java" "$cp" "$main" "${common[@]}" -- "${aot_train[@]}"
+            upfleet_aot_train_later "$target" "$aot_name" "$key" "$java" "$cp" "$main" "${common[@]}" -- "${aot_train[@]}"
         fi
     fi
     exec "$java" "${share[@]}" "${common[@]}" -cp "$cp" "$main" "$@"
