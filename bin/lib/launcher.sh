@@ -1,7 +1,8 @@
 # Sourced by the bin/ launchers: finds a JDK 25 and the built jars, then runs a main class.
 # UPFLEET_JAVA may name a java binary; otherwise JAVA_HOME, then a JDK 25+ under /usr/lib/jvm, then java on PATH.
 
-UPFLEET_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+UPFLEET_ROOT="${BASH_SOURCE[0]%/*}/../.."
+UPFLEET_ROOT="$(cd "$UPFLEET_ROOT" && pwd)"
 
 upfleet_java_major() {
     "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -1
@@ -20,16 +21,13 @@ upfleet_find_java() {
     return 1
 }
 
-# The result is cached per root so that short commands (initctl status) do not probe every JDK each time.
-upfleet_java() {
-    local cache="$UPFLEET_ROOT/.java-path"
-    if [ -z "${UPFLEET_JAVA:-}" ] && [ -f "$cache" ]; then
-        local cached
-        cached="$(cat "$cache")"
-        if [ -x "$cached" ]; then
-            printf '%s\n' "$cached"
-            return 0
-        fi
+# The result is cached per root so that short commands (initctl status) do not probe every JDK each time; the cached
+# path is read without forking (upfleet_java_var sets UPFLEET_JAVA_PATH), since every fork costs start-up time.
+upfleet_java_var() {
+    local cache="$UPFLEET_ROOT/.java-path" cached=""
+    if [ -z "${UPFLEET_JAVA:-}" ] && [ -f "$cache" ] && read -r cached < "$cache" && [ -x "$cached" ]; then
+        UPFLEET_JAVA_PATH="$cached"
+        return 0
     fi
     local found
     if ! found="$(upfleet_find_java)"; then
@@ -37,16 +35,93 @@ upfleet_java() {
         return 1
     fi
     printf '%s\n' "$found" > "$cache" 2>/dev/null || true
-    printf '%s\n' "$found"
+    UPFLEET_JAVA_PATH="$found"
 }
 
-# upfleet_run MODULE MAINCLASS [JVM-OPTION...] -- ARGS...
+upfleet_java() {
+    upfleet_java_var && printf '%s\n' "$UPFLEET_JAVA_PATH"
+}
+
+# The AOT cache (JDK 25, JEPs 483/514/515) of a launcher that passes --aot=NAME: TARGET/NAME.aot. Used when it is
+# newer than the jar and its lib directory; otherwise, if TARGET is writable, one detached, niced background job
+# (under flock, so concurrent first calls do not clash) records a training run (the launcher's --aot-train
+# arguments, which must be read-only) and creates the cache, then renames it into place atomically. The user's
+# command never waits for it and never fails because of it; a failed attempt is not retried for 10 minutes.
+# UPFLEET_NO_AOT=1 disables the cache. The JVM silently ignores a cache that does not match its JDK, options and
+# class path, so TARGET/.NAME.aot.key records them (one line) and a cache whose key differs counts as missing.
+upfleet_aot_fresh() { # CACHE JAR LIBDIR KEY
+    local key=""
+    [ -f "$1" ] && [ "$1" -nt "$2" ] && { [ ! -d "$3" ] || [ "$1" -nt "$3" ]; } \
+        && read -r key < "${1%/*}/.${1##*/}.key" 2>/dev/null && [ "$key" = "$4" ]
+}
+
+# Sets UPFLEET_AOT_KEY to what a cache depends on: the JDK, the JVM options (system properties aside), the class path.
+upfleet_aot_key() { # JAVA CLASSPATH JVM-OPTS...
+    local key="$1" cp="$2" opt
+    shift 2
+    for opt in "$@"; do
+        case "$opt" in -D*) ;; *) key="$key $opt" ;; esac
+    done
+    UPFLEET_AOT_KEY="$key $cp"
+}
+
+# TRAIN-ARGS starting with -D are system properties for the training run (they do not affect the cache).
+upfleet_aot_train_later() { # TARGET NAME KEY JAVA CLASSPATH MAIN JVM-OPTS... -- TRAIN-ARGS...
+    local target="$1" name="$2" key="$3" java="$4" cp="$5" main="$6"
+    shift 6
+    local opts=() props=() args=()
+    while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
+    [ "${1:-}" = "--" ] && shift
+    for a in "$@"; do
+        case "$a" in -D*) props+=("$a") ;; *) args+=("$a") ;; esac
+    done
+    [ -w "$target" ] && command -v flock >/dev/null 2>&1 || return 0
+    local failed="$target/.$name.aot.failed"
+    if [ -f "$failed" ] && [ -n "$(find "$failed" -mmin -10 2>/dev/null)" ]; then
+        return 0
+    fi
+    (
+        exec 9>"$target/.$name.aot.lock" && flock -n 9 || exit 0
+        sleep 1 # let the user's command have the CPU first
+        upfleet_aot_fresh "$target/$name.aot" "$target/upfleet-"*.jar "$target/lib" "$key" && exit 0
+        conf="$target/.$name.aotconf.$BASHPID" tmp="$target/.$name.aot.$BASHPID"
+        if nice "$java" -XX:AOTMode=record -XX:AOTConfiguration="$conf" "${opts[@]}" "${props[@]}" -cp "$cp" "$main" "${args[@]}" \
+            && nice "$java" -XX:AOTMode=create -XX:AOTConfiguration="$conf" -XX:AOTCache="$tmp" "${opts[@]}" -cp "$cp" \
+            && printf '%s\n' "$key" > "$target/.$name.aot.key" && mv -f "$tmp" "$target/$name.aot"; then
+            rm -f "$failed"
+        else
+            touch "$failed"
+        fi
+        rm -f "$conf" "$tmp"
+    ) </dev/null >/dev/null 2>&1 &
+    disown 2>/dev/null || true
+}
+
+# initctl's short class path: the cli jar, the generated messages and protobuf (no gRPC, no Netty).
+upfleet_initctl_classpath() {
+    local target="$UPFLEET_ROOT/cli/target" cp jar
+    cp="$target/upfleet-cli.jar"
+    for jar in "$target"/lib/upfleet-proto-*.jar "$target"/lib/protobuf-java-*.jar; do
+        cp="$cp:$jar"
+    done
+    printf '%s\n' "$cp"
+}
+
+# upfleet_run MODULE MAINCLASS [--aot=NAME] [--aot-train=ARG]... [--classpath=CP] [JVM-OPTION...] -- ARGS...
+# --classpath replaces the default class path (the module jar, then every jar of its lib directory); --aot-classpath
+# names the class path the AOT cache is trained with when this run's only appends to it (the JVM accepts that).
 upfleet_run() {
     local module="$1" main="$2"
     shift 2
-    local jvm_opts=()
+    local jvm_opts=() aot_name="" aot_train=() cp="" aot_cp=""
     while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do
-        jvm_opts+=("$1")
+        case "$1" in
+            --aot=*) aot_name="${1#--aot=}" ;;
+            --aot-train=*) aot_train+=("${1#--aot-train=}") ;;
+            --classpath=*) cp="${1#--classpath=}" ;;
+            --aot-classpath=*) aot_cp="${1#--aot-classpath=}" ;;
+            *) jvm_opts+=("$1") ;;
+        esac
         shift
     done
     [ "${1:-}" = "--" ] && shift
@@ -56,13 +131,20 @@ upfleet_run() {
         echo "upfleet: $jar is not built: run ./build (or ./mvnw -DskipTests package) in $UPFLEET_ROOT" >&2
         exit 1
     fi
-    local java
-    java="$(upfleet_java)" || exit 1
+    upfleet_java_var || exit 1
+    local java="$UPFLEET_JAVA_PATH"
+    [ -n "$cp" ] || cp="$jar:$target/lib/*"
+    local common=(--enable-native-access=ALL-UNNAMED "${jvm_opts[@]}")
     # The JVM refuses -XX:AOTCache together with any -Xshare option; the AOT cache includes the CDS part anyway.
     local share=(-Xshare:auto)
-    if [ -f "$target/app.aot" ] && [ -z "${UPFLEET_NO_AOT:-}" ]; then
-        share=(-XX:AOTCache="$target/app.aot")
+    if [ -n "$aot_name" ] && [ -z "${UPFLEET_NO_AOT:-}" ]; then
+        upfleet_aot_key "$java" "${aot_cp:-$cp}" "${common[@]}"
+        local key="$UPFLEET_AOT_KEY"
+        if upfleet_aot_fresh "$target/$aot_name.aot" "$jar" "$target/lib" "$key"; then
+            share=(-XX:AOTCache="$target/$aot_name.aot")
+        elif [ "${#aot_train[@]}" -gt 0 ]; then
+            upfleet_aot_train_later "$target" "$aot_name" "$key" "$java" "$cp" "$main" "${common[@]}" -- "${aot_train[@]}"
+        fi
     fi
-    exec "$java" "${share[@]}" --enable-native-access=ALL-UNNAMED "${jvm_opts[@]}" \
-        -cp "$jar:$target/lib/*" "$main" "$@"
+    exec "$java" "${share[@]}" "${common[@]}" -cp "$cp" "$main" "$@"
 }

@@ -3,9 +3,9 @@ package dev.upfleet.cli.initctl;
 import dev.upfleet.cli.initctl.ArgParser.Invocation;
 import dev.upfleet.cli.initctl.ArgParser.UsageError;
 import dev.upfleet.cli.initctl.InitctlMain.Failure;
+import dev.upfleet.cli.initctl.lean.LeanControlClient;
 import dev.upfleet.proto.control.v1.ClassInfo;
 import dev.upfleet.proto.control.v1.ClassesRequest;
-import dev.upfleet.proto.control.v1.ControlGrpc;
 import dev.upfleet.proto.control.v1.EmitRequest;
 import dev.upfleet.proto.control.v1.Empty;
 import dev.upfleet.proto.control.v1.EnvRequest;
@@ -17,7 +17,6 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -39,19 +38,19 @@ final class Commands {
     int run() throws UsageError {
         List<String> args = inv.args();
         return switch (inv.command()) {
-            case "start" -> printStatus(stub().start(jobRequest()).getStatus());
-            case "stop" -> printStatus(stub().stop(jobRequest()).getStatus());
-            case "restart" -> printStatus(stub().restart(jobRequest()).getStatus());
-            case "status" -> printStatus(stub().status(jobRequest()).getStatus());
-            case "reload" -> done(stub().reload(jobRequest()));
+            case "start" -> printStatus(rpc().start(jobRequest()).getStatus());
+            case "stop" -> printStatus(rpc().stop(jobRequest()).getStatus());
+            case "restart" -> printStatus(rpc().restart(jobRequest()).getStatus());
+            case "status" -> printStatus(rpc().status(jobRequest()).getStatus());
+            case "reload" -> done(rpc().reload(jobRequest()));
             case "list" -> {
-                stub().list(Empty.getDefaultInstance()).getInstancesList().forEach(s -> out.println(Formats.status(s)));
+                rpc().list(Empty.getDefaultInstance()).getInstancesList().forEach(s -> out.println(Formats.status(s)));
                 yield 0;
             }
             case "emit" -> emit(args);
-            case "reload-configuration" -> done(stub().reloadConfiguration(Empty.getDefaultInstance()));
+            case "reload-configuration" -> done(rpc().reloadConfiguration(Empty.getDefaultInstance()));
             case "version" -> {
-                out.println(stub().version(Empty.getDefaultInstance()).getVersion());
+                out.println(rpc().version(Empty.getDefaultInstance()).getVersion());
                 yield 0;
             }
             case "log-priority" -> logPriority(args);
@@ -63,7 +62,7 @@ final class Commands {
             }
             case "check-config" -> checkConfig(args);
             case "list-env" -> {
-                List<String> vars = new ArrayList<>(stub().listEnv(envRequest().build()).getVarsList());
+                List<String> vars = new ArrayList<>(rpc().listEnv(envRequest().build()).getVarsList());
                 vars.sort(null); // strcoll in the C locale: byte order
                 vars.forEach(out::println);
                 yield 0;
@@ -72,22 +71,22 @@ final class Commands {
                 if (args.isEmpty()) {
                     throw new UsageError("missing variable name");
                 }
-                out.println(stub().getEnv(envRequest().addVars(args.getFirst()).build()).getVars(0));
+                out.println(rpc().getEnv(envRequest().addVars(args.getFirst()).build()).getVars(0));
                 yield 0;
             }
             case "set-env" -> {
                 if (args.isEmpty()) {
                     throw new UsageError("missing variable value");
                 }
-                yield done(stub().setEnv(envRequest().addAllVars(args).setRetain(inv.has("retain")).build()));
+                yield done(rpc().setEnv(envRequest().addAllVars(args).setRetain(inv.has("retain")).build()));
             }
             case "unset-env" -> {
                 if (args.isEmpty()) {
                     throw new UsageError("missing variable name");
                 }
-                yield done(stub().unsetEnv(envRequest().addAllVars(args).build()));
+                yield done(rpc().unsetEnv(envRequest().addAllVars(args).build()));
             }
-            case "reset-env" -> done(stub().resetEnv(envRequest().build()));
+            case "reset-env" -> done(rpc().resetEnv(envRequest().build()));
             case "monitor" -> monitor();
             // upfleet has no Session Inits to list.
             case "list-sessions" -> 0;
@@ -97,8 +96,8 @@ final class Commands {
         };
     }
 
-    private ControlGrpc.ControlBlockingStub stub() {
-        return client.stub();
+    private LeanControlClient rpc() {
+        return client.rpc();
     }
 
     private boolean inJob() {
@@ -139,17 +138,17 @@ final class Commands {
         if (args.isEmpty()) {
             throw new UsageError("missing event name");
         }
-        return done(stub().emit(EmitRequest.newBuilder().setName(args.getFirst())
+        return done(rpc().emit(EmitRequest.newBuilder().setName(args.getFirst())
                 .addAllEnv(args.subList(1, args.size())).setNoWait(inv.has("no-wait")).build()));
     }
 
     private int logPriority(List<String> args) {
         LogPriorityRequest.Builder r = LogPriorityRequest.newBuilder();
         if (!args.isEmpty()) {
-            stub().logPriority(r.setPriority(args.getFirst()).build());
+            rpc().logPriority(r.setPriority(args.getFirst()).build());
             return 0;
         }
-        out.println(stub().logPriority(r.build()).getPriority());
+        out.println(rpc().logPriority(r.build()).getPriority());
         return 0;
     }
 
@@ -167,7 +166,7 @@ final class Commands {
     }
 
     private List<ClassInfo> classes(String job) {
-        List<ClassInfo> list = stub().classes(ClassesRequest.newBuilder().setJob(job).build()).getClassesList();
+        List<ClassInfo> list = rpc().classes(ClassesRequest.newBuilder().setJob(job).build()).getClassesList();
         if (!job.isEmpty() && list.isEmpty()) {
             throw new Failure("Unknown job: " + job);
         }
@@ -192,10 +191,11 @@ final class Commands {
         if (inv.has("cluster")) {
             throw new Failure("monitor --cluster is not available yet");
         }
-        Iterator<EventMessage> events = stub().monitor(Empty.getDefaultInstance());
-        while (events.hasNext()) {
-            out.println(Formats.event(events.next()));
-            out.flush();
+        try (GrpcMonitor monitor = new GrpcMonitor(client.socket())) {
+            monitor.run(e -> {
+                out.println(Formats.event(e));
+                out.flush();
+            });
         }
         return 0;
     }

@@ -2,7 +2,7 @@ package dev.upfleet.cli.initctl;
 
 import dev.upfleet.cli.initctl.ArgParser.Invocation;
 import dev.upfleet.cli.initctl.ArgParser.UsageError;
-import io.grpc.StatusRuntimeException;
+import dev.upfleet.cli.initctl.lean.RpcException;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.OutputStream;
@@ -17,8 +17,8 @@ import java.util.Set;
  * names (the launchers pass the name as system property {@code upfleet.prog}). Output and exit codes are Upstart
  * 1.13's: usage errors are two lines on stderr, runtime errors one line {@code PROG: MESSAGE}, both exit 1.
  *
- * <p>Start-up time matters (every job script may call it), so this path avoids reflection, loads Netty only when it
- * talks to the agent, and prints through one buffered stream.
+ * <p>Start-up time matters (every job script may call it), so this path avoids reflection, talks to the agent
+ * without gRPC's and Netty's classes (only {@code monitor} loads them), and prints through one buffered stream.
  */
 public final class InitctlMain {
     static final String DEFAULT_SOCKET = "/run/upfleet/agent.sock";
@@ -35,11 +35,13 @@ public final class InitctlMain {
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
         PrintStream err = new PrintStream(new FileOutputStream(FileDescriptor.err), true, StandardCharsets.UTF_8);
         String prog = System.getProperty("upfleet.prog", "initctl");
-        int rc = run(prog, args, System.getenv(), out, err);
+        int rc = args.length > 0 && args[0].equals(AotTraining.FLAG)
+                ? AotTraining.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.getenv())
+                : run(prog, args, System.getenv(), out, err);
         out.flush();
         err.flush();
-        // Netty's event loop is still winding down; the answer is out, so do not wait for it. (exit, not halt:
-        // a JVM creating an AOT cache writes it at exit.)
+        // After monitor, Netty's event loop may still be winding down: do not wait for it. (exit, not halt: a JVM
+        // recording for an AOT cache writes it at exit.)
         System.exit(rc);
     }
 
@@ -84,7 +86,7 @@ public final class InitctlMain {
             try (ControlClient client = new ControlClient(Path.of(socketPath(inv, env)))) {
                 try {
                     return new Commands(client, inv, env, sink).run();
-                } catch (StatusRuntimeException e) {
+                } catch (RpcException e) {
                     throw new Failure(client.describe(e));
                 }
             }

@@ -1,0 +1,108 @@
+package dev.upfleet.cli.initctl.lean;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.Parser;
+import dev.upfleet.cli.initctl.lean.Hpack.Header;
+import dev.upfleet.cli.initctl.lean.RpcException.Code;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The gRPC layer of a unary reply (gRPC over HTTP/2, PROTOCOL-HTTP2.md): the status from the trailers (or from
+ * the only header block of a trailers-only reply, or from the HTTP status when there is none), and the one
+ * length-prefixed message from the body.
+ */
+final class GrpcReply {
+    private GrpcReply() {}
+
+    static <T> T message(H2Connection.Exchange x, Parser<T> parser) {
+        // A trailers-only reply carries the status in its (only) header block.
+        List<Header> meta = x.trailers() != null ? x.trailers() : x.headers();
+        String grpcStatus = value(meta, "grpc-status");
+        if (grpcStatus == null) {
+            String http = value(x.headers(), ":status");
+            if (!"200".equals(http)) {
+                throw new RpcException(httpCode(http), "HTTP status code " + http);
+            }
+            throw new RpcException(Code.INTERNAL, "Received a reply without grpc-status");
+        }
+        Code code;
+        try {
+            code = Code.of(Integer.parseInt(grpcStatus.trim()));
+        } catch (NumberFormatException e) {
+            code = Code.UNKNOWN;
+        }
+        if (code != Code.OK) {
+            String message = value(meta, "grpc-message");
+            throw new RpcException(code, message == null ? null : percentDecode(message));
+        }
+        return parse(x.data(), parser);
+    }
+
+    private static <T> T parse(byte[] data, Parser<T> parser) {
+        if (data.length < 5) {
+            throw new RpcException(Code.INTERNAL, "No value received for unary call");
+        }
+        if (data[0] != 0) {
+            throw new RpcException(Code.INTERNAL, "Compressed reply although none was accepted");
+        }
+        long size = ((data[1] & 0xffL) << 24) | ((data[2] & 0xff) << 16) | ((data[3] & 0xff) << 8) | (data[4] & 0xff);
+        if (size > LeanControlClient.MAX_MESSAGE) {
+            throw new RpcException(Code.RESOURCE_EXHAUSTED,
+                    "gRPC message exceeds maximum size " + LeanControlClient.MAX_MESSAGE + ": " + size);
+        }
+        if (size != data.length - 5) {
+            throw new RpcException(Code.INTERNAL, data.length - 5 < size
+                    ? "Reply ends inside its message" : "Too many responses for unary call");
+        }
+        try {
+            return parser.parseFrom(data, 5, (int) size);
+        } catch (InvalidProtocolBufferException e) {
+            throw new RpcException(Code.INTERNAL, "Invalid protobuf byte sequence", e);
+        }
+    }
+
+    /** The gRPC code for an HTTP status without grpc-status (gRPC's http-grpc-status-mapping). */
+    static Code httpCode(String http) {
+        return switch (http == null ? "" : http) {
+            case "400" -> Code.INTERNAL;
+            case "401" -> Code.UNAUTHENTICATED;
+            case "403" -> Code.PERMISSION_DENIED;
+            case "404" -> Code.UNIMPLEMENTED;
+            case "429", "502", "503", "504" -> Code.UNAVAILABLE;
+            default -> Code.UNKNOWN;
+        };
+    }
+
+    private static String value(List<Header> headers, String name) {
+        for (Header h : headers) {
+            if (h.name().equals(name)) {
+                return h.value();
+            }
+        }
+        return null;
+    }
+
+    /** grpc-message is UTF-8 with octets outside printable ASCII and '%' written as %XX. */
+    static String percentDecode(String s) {
+        if (s.indexOf('%') < 0) {
+            return new String(s.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+        }
+        ByteArrayOutputStream b = new ByteArrayOutputStream(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '%' && i + 2 < s.length() && hex(s.charAt(i + 1)) >= 0 && hex(s.charAt(i + 2)) >= 0) {
+                b.write(hex(s.charAt(i + 1)) << 4 | hex(s.charAt(i + 2)));
+                i += 2;
+            } else {
+                b.write(c);
+            }
+        }
+        return b.toString(StandardCharsets.UTF_8);
+    }
+
+    private static int hex(char c) {
+        return Character.digit(c, 16);
+    }
+}
