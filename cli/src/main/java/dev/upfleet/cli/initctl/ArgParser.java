@@ -25,6 +25,10 @@ final class ArgParser {
         boolean has(String key) {
             return options.containsKey(key);
         }
+
+        String value(String key) {
+            return options.get(key);
+        }
     }
 
     /** A usage error: printed as {@code PROG: MESSAGE} and the {@code --help} hint, exit 1. */
@@ -56,7 +60,11 @@ final class ArgParser {
             Map.entry("reload", List.of()),
             Map.entry("status", List.of()),
             Map.entry("list", List.of()),
-            Map.entry("emit", List.of(NO_WAIT)),
+            Map.entry("emit", List.of(NO_WAIT, new Opt('\0', "cluster", false), new Opt('\0', "nodes", true))),
+            Map.entry("submit", List.of()),
+            Map.entry("withdraw", List.of()),
+            Map.entry("nodes", List.of()),
+            Map.entry("jobs", List.of()),
             Map.entry("reload-configuration", List.of()),
             Map.entry("version", List.of()),
             Map.entry("log-priority", List.of()),

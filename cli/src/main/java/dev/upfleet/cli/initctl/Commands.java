@@ -47,7 +47,11 @@ final class Commands {
                 rpc().list(Empty.getDefaultInstance()).getInstancesList().forEach(s -> out.println(Formats.status(s)));
                 yield 0;
             }
-            case "emit" -> emit(args);
+            case "emit" -> inv.has("cluster") || inv.has("nodes") ? cluster().emit(args) : emit(args);
+            case "submit" -> cluster().submit(args);
+            case "withdraw" -> cluster().withdraw(args);
+            case "nodes" -> cluster().nodes();
+            case "jobs" -> cluster().jobs();
             case "reload-configuration" -> done(rpc().reloadConfiguration(Empty.getDefaultInstance()));
             case "version" -> {
                 out.println(rpc().version(Empty.getDefaultInstance()).getVersion());
@@ -187,9 +191,13 @@ final class Commands {
         return lines.isEmpty() ? 0 : 1;
     }
 
+    private ClusterCommands cluster() {
+        return new ClusterCommands(client, inv, out);
+    }
+
     private int monitor() {
         if (inv.has("cluster")) {
-            throw new Failure("monitor --cluster is not available yet");
+            return cluster().monitor();
         }
         try (GrpcMonitor monitor = new GrpcMonitor(client.socket())) {
             monitor.run(e -> {

@@ -1,6 +1,9 @@
 package dev.upfleet.cli.initctl;
 
 import dev.upfleet.cli.initctl.lean.RpcException;
+import dev.upfleet.proto.cluster.v1.ClusterGrpc;
+import dev.upfleet.proto.cluster.v1.RelayedEvent;
+import dev.upfleet.proto.cluster.v1.WatchRequest;
 import dev.upfleet.proto.control.v1.ControlGrpc;
 import dev.upfleet.proto.control.v1.Empty;
 import dev.upfleet.proto.control.v1.EventMessage;
@@ -44,6 +47,16 @@ final class GrpcMonitor implements AutoCloseable {
 
     /** Passes every event to {@code sink} until the agent ends the stream; a failed stream throws. */
     void run(Consumer<EventMessage> sink) {
+        stream(channel -> ControlGrpc.newBlockingStub(channel).monitor(Empty.getDefaultInstance()).forEachRemaining(sink));
+    }
+
+    /** {@code monitor --cluster}: every relayed event, through the agent's Cluster service. */
+    void runCluster(Consumer<RelayedEvent> sink) {
+        stream(channel -> ClusterGrpc.newBlockingStub(channel).watch(WatchRequest.getDefaultInstance())
+                .forEachRemaining(sink));
+    }
+
+    private void stream(Consumer<ManagedChannel> call) {
         if (!Files.exists(socket)) {
             // Fail before starting Netty: the common "agent not running" case stays fast and clearly worded.
             throw new RpcException(RpcException.Code.UNAVAILABLE, null,
@@ -60,9 +73,12 @@ final class GrpcMonitor implements AutoCloseable {
                 .maxInboundMessageSize(64 << 20)
                 .build();
         try {
-            ControlGrpc.newBlockingStub(channel).monitor(Empty.getDefaultInstance()).forEachRemaining(sink);
+            call.accept(channel);
         } catch (StatusRuntimeException e) {
             Status s = e.getStatus();
+            if (s.getCode() == Status.Code.UNIMPLEMENTED) {
+                throw new InitctlMain.Failure("this agent is not part of a cluster (it runs without --controller)");
+            }
             throw new RpcException(RpcException.Code.of(s.getCode().value()), s.getDescription(), s.getCause());
         }
     }

@@ -68,6 +68,15 @@ final class HelpText {
                   usage                       Show job usage message if available.
                   version                     Request the version of the init daemon.
 
+                Cluster commands (upfleet; through this node's agent and its controller):
+                  emit --cluster EVENT [K=V]...       Emit EVENT on every node (ORIGIN_NODE names this one).
+                  emit --nodes SELECTOR EVENT [K=V]... Emit on the nodes SELECTOR picks (glob or LABEL=VALUE).
+                  submit FILE.conf...         Store job definitions in the cluster (their nodes stanza selects nodes).
+                  withdraw JOB...             Remove replicated job definitions.
+                  jobs                        List the replicated job definitions.
+                  nodes                       List the cluster's nodes and their labels.
+                  monitor --cluster           Show relayed events as they are stored.
+
                 For more information on a command, try `initctl COMMAND --help'.
                 """;
     }

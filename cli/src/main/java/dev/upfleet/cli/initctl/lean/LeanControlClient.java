@@ -109,9 +109,14 @@ public final class LeanControlClient implements AutoCloseable {
 
     /** One unary call of {@code /upfleet.control.v1.Control/METHOD}. */
     <T> T call(String method, MessageLite request, Parser<T> parser) {
+        return call(SERVICE, method, request, parser);
+    }
+
+    /** One unary call of {@code /SERVICE/METHOD} on the same socket (the agent also serves the Cluster service). */
+    public <T> T call(String service, String method, MessageLite request, Parser<T> parser) {
         H2Connection.Exchange x;
         try {
-            x = connection().exchange(requestHeaders(method), frame(request), MAX_MESSAGE + 5);
+            x = connection().exchange(requestHeaders(service, method), frame(request), MAX_MESSAGE + 5);
         } catch (H2Exception e) {
             closeConnection();
             throw status(e);
@@ -134,11 +139,11 @@ public final class LeanControlClient implements AutoCloseable {
         return connection;
     }
 
-    private static List<Header> requestHeaders(String method) {
+    private static List<Header> requestHeaders(String service, String method) {
         return List.of(
                 new Header(":method", "POST"),
                 new Header(":scheme", "http"),
-                new Header(":path", "/" + SERVICE + "/" + method),
+                new Header(":path", "/" + service + "/" + method),
                 new Header(":authority", "localhost"),
                 new Header("content-type", "application/grpc"),
                 new Header("te", "trailers"));
