@@ -267,6 +267,16 @@ public final class Agent implements AutoCloseable {
         } catch (IllegalArgumentException e) {
             LOG.warn("cannot handle SIGHUP: {}", e.getMessage());
         }
+        // TERM and INT are handled here rather than left to the JVM: through the shutdown hook alone the stop
+        // sequence ran, but the JVM then exited with 128+15 = 143 instead of 0 (systemd counts that as a failure).
+        // With these handlers awaitShutdown() returns and main exits 0; the hook remains for System.exit callers.
+        for (String name : List.of("TERM", "INT")) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> shutdownRequested.countDown());
+            } catch (IllegalArgumentException e) {
+                LOG.warn("cannot handle SIG{}: {}", name, e.getMessage());
+            }
+        }
     }
 
     /** Blocks until SIGTERM/SIGINT, then stops every job through its stop sequence. */

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * malformed files, checked against the real processes. One agent, booted, serves every test.
  */
 class ConfigurationIT {
-    private static final Duration LIMIT = Duration.ofSeconds(20);
+    private static final Duration LIMIT = Duration.ofSeconds(45);
     private static final AtomicInteger SENTINELS = new AtomicInteger();
     private static AgentProcess agent;
 

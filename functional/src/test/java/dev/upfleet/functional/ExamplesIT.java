@@ -31,7 +31,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /** The shipped examples/ jobs, booted as the demo runs them: runlevel 2 starts testjob and nodetest. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ExamplesIT {
-    private static final Duration LIMIT = Duration.ofSeconds(30);
+    private static final Duration LIMIT = Duration.ofSeconds(45);
     private static final int NODE_PORT = 8888;
     private static AgentProcess agent;
     private static Path demo;

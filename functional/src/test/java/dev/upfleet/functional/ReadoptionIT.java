@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 /** An agent killed with SIGKILL and started again on the same state directory re-adopts its jobs. */
 class ReadoptionIT {
-    private static final Duration LIMIT = Duration.ofSeconds(20);
+    private static final Duration LIMIT = Duration.ofSeconds(45);
 
     @Test
     void aNewAgentReadoptsRunningJobsAndRespawnsTheOnesThatDiedMeanwhile() {

@@ -40,7 +40,7 @@ import org.junit.jupiter.api.Test;
 
 /** Load and hostile input on the control socket, and the metrics endpoint. One agent serves every test. */
 class RobustnessIT {
-    private static final Duration LIMIT = Duration.ofSeconds(20);
+    private static final Duration LIMIT = Duration.ofSeconds(45);
     private static final long RSS_BOUND_KIB = 512 * 1024;
     private static AgentProcess agent;
     private static int metricsPort;

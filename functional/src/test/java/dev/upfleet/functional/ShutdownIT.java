@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 
 /** SIGTERM to a booted agent: runlevel 0, every job through its stop sequence, exit 0, no process left. */
 class ShutdownIT {
-    private static final Duration LIMIT = Duration.ofSeconds(20);
+    private static final Duration LIMIT = Duration.ofSeconds(45);
 
     @Test
     void sigtermStopsEveryJobThroughItsStopSequenceAndExitsZero() throws IOException {

@@ -122,6 +122,17 @@ class FollowAndAttributesTest {
     }
 
     @Test
+    void aGroupSignalReachesAFollowedDaemonThatIsNoGroupLeader() throws Exception {
+        // The engine stops jobs with group=true; the daemon stays in the group of the main process that forked it.
+        long pid = spawn(TestJob.named("forkgroup").console(Console.NONE).expect(Expect.FORK)
+                .script("sleep 300 &\nexit 0\n"));
+        long daemon = observer.awaitResolved(pid);
+        assertThat(ProcStat.read(daemon).orElseThrow().pgrp()).isNotEqualTo(daemon);
+        launcher.signal(daemon, SIGTERM, true);
+        assertThat(observer.awaitExit(daemon)).isEqualTo(ExitStatus.killedBy(SIGTERM));
+    }
+
+    @Test
     void expectForkReportsAFailureBeforeForkingAsTheExit() throws Exception {
         long pid = spawn(TestJob.named("forkfail").console(Console.NONE).expect(Expect.FORK).script("exit 4\n"));
         assertThat(observer.awaitExit(pid)).isEqualTo(ExitStatus.exited(4));
