@@ -62,6 +62,15 @@ class PosixProcessLauncherTest {
         return Files.readString(file, StandardCharsets.UTF_8);
     }
 
+    /** The file's text, or "" while it does not exist yet (log files are created on first output). */
+    static String slurpOrEmpty(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     @Test
     void directExecFindsTheProgramOnTheJobsPathAndPassesOnlyTheJobsEnvironment() throws Exception {
         Path out = dir.resolve("env.out");
@@ -135,22 +144,22 @@ class PosixProcessLauncherTest {
         long pid = spawn(TestJob.named("talker").script("echo hello\necho world >&2\n"));
         assertThat(observer.awaitExit(pid)).isEqualTo(ExitStatus.exited(0));
         Path log = logDir.resolve("talker.log");
+        // The pump may not have opened the log yet when the exit is reported: wait for the content itself.
+        await(() -> slurpOrEmpty(log).equals("hello\r\nworld\r\n"), "both lines logged");
         await(() -> launcher.openLogStreams() == 0, "log stream closed");
-        assertThat(slurp(log)).isEqualTo("hello\r\nworld\r\n");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(log))).isEqualTo("rw-r-----");
 
         long again = spawn(TestJob.named("talker").script("echo again\n"));
         observer.awaitExit(again);
+        await(() -> slurpOrEmpty(log).equals("hello\r\nworld\r\nagain\r\n"), "third line appended");
         await(() -> launcher.openLogStreams() == 0, "log stream closed");
-        assertThat(slurp(log)).isEqualTo("hello\r\nworld\r\nagain\r\n");
     }
 
     @Test
     void logNamesMapSlashesAndInstances() throws Exception {
         long pid = spawn(TestJob.named("foo/bar").instance("a/b").script("echo x\n"));
         observer.awaitExit(pid);
-        await(() -> launcher.openLogStreams() == 0, "log stream closed");
-        assertThat(logDir.resolve("foo_bar-a_b.log")).hasContent("x\r\n");
+        await(() -> slurpOrEmpty(logDir.resolve("foo_bar-a_b.log")).equals("x\r\n"), "instance log written");
         assertThat(LogNames.fileName("foo/bar", "wibble")).isEqualTo("foo_bar-wibble.log");
         assertThat(LogNames.fileName("plain", "")).isEqualTo("plain.log");
     }
