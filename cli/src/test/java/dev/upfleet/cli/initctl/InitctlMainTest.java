@@ -28,6 +28,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** initctl end to end: argv → exact stdout, stderr and exit code, against a real ControlServer and a fake engine. */
 class InitctlMainTest {
+    /** What the cluster verbs say on an agent started without --controller (its gateway is unimplemented). */
+    private static final String STANDALONE = "this agent is not part of a cluster (it runs without --controller)";
+
     private static final String TRY = "Try `initctl --help' for more information.\n";
 
     @TempDir
@@ -142,7 +145,14 @@ class InitctlMainTest {
                 Arguments.of("set-env =1", 1, "", "initctl: Variable may not be empty string\n"),
                 Arguments.of("unset-env NOPE", 1, "", "initctl: No such variable: NOPE\n"),
                 Arguments.of("reset-env -g", 0, "", ""),
-                Arguments.of("monitor --cluster", 1, "", "initctl: monitor --cluster is not available yet\n"),
+                Arguments.of("monitor --cluster", 1, "", "initctl: " + STANDALONE + "\n"),
+                Arguments.of("nodes", 1, "", "initctl: " + STANDALONE + "\n"),
+                Arguments.of("jobs", 1, "", "initctl: " + STANDALONE + "\n"),
+                Arguments.of("emit --cluster deploy VERSION=1", 1, "", "initctl: " + STANDALONE + "\n"),
+                Arguments.of("emit --nodes role=web deploy", 1, "", "initctl: " + STANDALONE + "\n"),
+                Arguments.of("withdraw cache", 1, "", "initctl: " + STANDALONE + "\n"),
+                Arguments.of("submit /nonexistent/x.conf", 1, "", "initctl: /nonexistent/x.conf: No such file or directory\n"),
+                Arguments.of("submit notajob.txt", 1, "", "initctl: notajob.txt: a job file must end in .conf\n"),
                 Arguments.of("show-config svc", 0,
                         "svc\n  emits svc-ready\n  start on (startup or net-up)\n  stop on runlevel [016]\n", ""),
                 Arguments.of("show-config -e svc", 0, "svc\n  emits svc-ready\n  start on startup (job:, env:)\n"
