@@ -38,6 +38,8 @@ public final class ClusterLink implements EngineObserver, ClusterAccess, AutoClo
     private static final Logger LOG = LoggerFactory.getLogger("init");
     private static final int BATCH = 500;
     private static final long MAX_BACKOFF_MS = 2000;
+    /** The controllers' limit on one relayed event (AgentSession.MAX_EVENT_BYTES; seq and revision fit in it). */
+    static final int MAX_EVENT_BYTES = 64 * 1024 - 64;
 
     /** How this node joins. */
     public record Settings(String node, Map<String, String> labels, List<String> controllers,
@@ -244,17 +246,28 @@ public final class ClusterLink implements EngineObserver, ClusterAccess, AutoClo
     @Override
     public void eventEmitted(long id, String node, String name, List<String> env) {
         if (node.equals(settings.node()) && publishNames.contains(name)) {
-            outbox.add(RelayedEvent.newBuilder().setOriginNode(node).setOriginSeq(state.nextSeq()).setName(name)
-                    .addAllEnv(env).setEmittedUnixMillis(System.currentTimeMillis()).build());
+            RelayedEvent event = RelayedEvent.newBuilder().setOriginNode(node).setName(name).addAllEnv(env)
+                    .setEmittedUnixMillis(System.currentTimeMillis()).build();
+            if (event.getSerializedSize() > MAX_EVENT_BYTES) {
+                // The controllers refuse it (and the session with it): publishing it would wedge the outbox.
+                LOG.warn("event {} is {} bytes (max {}): not relayed to other nodes", name, event.getSerializedSize(),
+                        MAX_EVENT_BYTES);
+                return;
+            }
+            outbox.add(event.toBuilder().setOriginSeq(state.nextSeq()).build());
         }
     }
 
     /** {@code initctl emit --cluster}: completes with the revision once a controller stored the event. */
     @Override
     public CompletableFuture<Long> emitCluster(String name, List<String> env, String selector) {
-        return outbox.add(RelayedEvent.newBuilder().setOriginNode(settings.node()).setOriginSeq(state.nextSeq())
-                .setName(name).addAllEnv(env).setTarget(selector.isBlank() ? "*" : selector)
-                .setEmittedUnixMillis(System.currentTimeMillis()).build());
+        RelayedEvent event = RelayedEvent.newBuilder().setOriginNode(settings.node()).setName(name).addAllEnv(env)
+                .setTarget(selector.isBlank() ? "*" : selector).setEmittedUnixMillis(System.currentTimeMillis()).build();
+        if (event.getSerializedSize() > MAX_EVENT_BYTES) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException("event " + name + " is "
+                    + event.getSerializedSize() + " bytes (max " + MAX_EVENT_BYTES + ")"));
+        }
+        return outbox.add(event.toBuilder().setOriginSeq(state.nextSeq()).build());
     }
 
     /** After a configuration change (on the engine thread): tell the controller if this node's interest changed. */

@@ -68,7 +68,11 @@ final class ClusterGateway extends ClusterGrpc.ClusterImplBase {
         cluster.emitCluster(request.getName(), request.getEnvList(), request.getSelector())
                 .orTimeout(60, TimeUnit.SECONDS)
                 .whenComplete((revision, error) -> {
-                    if (error != null) {
+                    Throwable cause = error instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                            ? c.getCause() : error;
+                    if (cause instanceof IllegalArgumentException bad) {
+                        out.onError(Status.INVALID_ARGUMENT.withDescription(bad.getMessage()).asRuntimeException());
+                    } else if (error != null) {
                         out.onError(Status.UNAVAILABLE.withDescription("the event was not stored: no controller reachable")
                                 .asRuntimeException());
                     } else {

@@ -43,6 +43,8 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
     /** Job names as in /etc/init: a relative path without ".." or a leading '/'. */
     private static final Pattern JOB_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._@+-]*(/[A-Za-z0-9_][A-Za-z0-9._@+-]*)*");
     private static final int MAX_JOB_BYTES = 256 * 1024;
+    /** As for agents' publishes (AgentSession). */
+    private static final int MAX_EVENT_BYTES = 64 * 1024;
 
     private final RelayContext ctx;
     private final AtomicLong directSeq = new AtomicLong(System.currentTimeMillis() << 16);
@@ -132,6 +134,10 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
                     .setName(request.getName()).addAllEnv(request.getEnvList())
                     .setTarget(request.getSelector().isBlank() ? "*" : request.getSelector())
                     .setEmittedUnixMillis(System.currentTimeMillis()).build();
+            if (event.getSerializedSize() > MAX_EVENT_BYTES) {
+                throw Status.INVALID_ARGUMENT.withDescription("event " + request.getName() + " is "
+                        + event.getSerializedSize() + " bytes (max " + MAX_EVENT_BYTES + ")").asRuntimeException();
+            }
             long revision = ctx.registry().storeEvents(List.of(event), ctx.retentionLease()).getFirst();
             return ClusterEmitReply.newBuilder().setRevision(revision).build();
         });

@@ -1,5 +1,6 @@
 package dev.upfleet.functional.harness;
 
+import dev.upfleet.proto.cluster.v1.ClusterGrpc;
 import dev.upfleet.proto.control.v1.ControlGrpc;
 import dev.upfleet.proto.control.v1.Empty;
 import dev.upfleet.proto.control.v1.InstanceStatus;
@@ -36,8 +37,17 @@ public final class AgentProcess implements AutoCloseable {
     public static final Duration START_LIMIT = Duration.ofSeconds(60);
     private static final String MARKER_VAR = "UPFLEET_FT_MARKER";
 
-    /** How to start the agent; {@link #bootEvents} false passes {@code --no-startup-event}. */
-    public record Options(boolean bootEvents, Integer metricsPort, Map<String, String> env) {
+    /**
+     * How to start the agent; {@link #bootEvents} false passes {@code --no-startup-event}. {@code node} is the
+     * {@code --node} name and {@code args} further flags (cluster: {@code --controller}, {@code --insecure},
+     * {@code --label}, {@code --tls-*}).
+     */
+    public record Options(boolean bootEvents, Integer metricsPort, Map<String, String> env, String node,
+                          List<String> args) {
+        public Options(boolean bootEvents, Integer metricsPort, Map<String, String> env) {
+            this(bootEvents, metricsPort, env, "ft", List.of());
+        }
+
         public static Options quiet() {
             return new Options(false, null, Map.of());
         }
@@ -47,13 +57,24 @@ public final class AgentProcess implements AutoCloseable {
         }
 
         public Options withMetricsPort(int port) {
-            return new Options(bootEvents, port, env);
+            return new Options(bootEvents, port, env, node, args);
         }
 
         public Options withEnv(String key, String value) {
             Map<String, String> more = new LinkedHashMap<>(env);
             more.put(key, value);
-            return new Options(bootEvents, metricsPort, Map.copyOf(more));
+            return new Options(bootEvents, metricsPort, Map.copyOf(more), node, args);
+        }
+
+        public Options withNode(String name) {
+            return new Options(bootEvents, metricsPort, env, name, args);
+        }
+
+        /** Adds flags after the standard ones. */
+        public Options withArgs(String... more) {
+            List<String> all = new ArrayList<>(args);
+            all.addAll(List.of(more));
+            return new Options(bootEvents, metricsPort, env, node, List.copyOf(all));
         }
     }
 
@@ -122,13 +143,14 @@ public final class AgentProcess implements AutoCloseable {
         closeChannel();
         List<String> cmd = new ArrayList<>(List.of(Project.bin("upfleet-agent").toString(),
                 "--confdir", confDir.toString(), "--socket", socket.toString(), "--log-dir", logDir.toString(),
-                "--state-dir", stateDir.toString(), "--event-log", eventLog.toString(), "--node", "ft"));
+                "--state-dir", stateDir.toString(), "--event-log", eventLog.toString(), "--node", options.node()));
         if (!options.bootEvents()) {
             cmd.add("--no-startup-event");
         }
         if (options.metricsPort() != null) {
             cmd.addAll(List.of("--metrics-port", options.metricsPort().toString(), "--metrics-address", "127.0.0.1"));
         }
+        cmd.addAll(options.args());
         Path stderr = dir.resolve("agent-" + (stderrFiles.size() + 1) + ".err");
         stderrFiles.add(stderr);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(dir.resolve("agent.out").toFile())
@@ -218,6 +240,25 @@ public final class AgentProcess implements AutoCloseable {
             stub = ControlGrpc.newBlockingStub(channel);
         }
         return stub.withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    /** A Cluster client on the control socket (the agent serves the Cluster service there too). */
+    public synchronized ClusterGrpc.ClusterBlockingStub cluster() {
+        control();
+        return ClusterGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    public String node() {
+        return options.node();
+    }
+
+    /** Sends {@code signal} (STOP, CONT, ...) to the agent process itself. */
+    public void signal(String signal) {
+        Procs.signal(process.pid(), signal);
     }
 
     /** A fresh channel of its own (the caller closes it), for load from several connections. */

@@ -49,6 +49,25 @@ public final class Poll {
         }
     }
 
+    /** Like {@link #value} but returns null instead of failing when {@code limit} passes. */
+    public static <T> T valueOrNull(Duration limit, Supplier<T> source) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (true) {
+            try {
+                T v = source.get();
+                if (v != null) {
+                    return v;
+                }
+            } catch (RuntimeException e) {
+                // not yet
+            }
+            if (System.nanoTime() > deadline) {
+                return null;
+            }
+            pause();
+        }
+    }
+
     static void pause() {
         try {
             Thread.sleep(PAUSE);

@@ -1,0 +1,224 @@
+package dev.upfleet.functional.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.upfleet.controller.registry.EtcdCluster;
+import dev.upfleet.functional.harness.AgentProcess;
+import dev.upfleet.functional.harness.Cluster;
+import dev.upfleet.functional.harness.ControllerProcess;
+import dev.upfleet.functional.harness.LoggedEvent;
+import dev.upfleet.functional.harness.Poll;
+import dev.upfleet.proto.cluster.v1.NodeInfo;
+import dev.upfleet.proto.control.v1.EmitRequest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Faults during a stream of 200 {@code tick N=i} events emitted on a; b's job names {@code tick NODE=a}, so every
+ * tick is relayed to b, whose event log must show each exactly once and in order.
+ */
+class ClusterFaultsIT {
+    static final int TICKS = 200;
+    static final Duration PACE = Duration.ofMillis(20);
+    static final Duration LIMIT = Duration.ofSeconds(60);
+    static EtcdCluster etcd;
+
+    @BeforeAll
+    static void startEtcd() {
+        etcd = EtcdCluster.start(3);
+    }
+
+    @AfterAll
+    static void stopEtcd() {
+        if (etcd != null) {
+            etcd.close();
+        }
+    }
+
+    /** Emits tick N=1..TICKS on a (no_wait), paced, retrying an emit the agent did not take. */
+    static final class TickStream implements AutoCloseable {
+        final AtomicInteger sent = new AtomicInteger();
+        final Thread thread;
+        volatile boolean stop;
+        volatile Throwable failure;
+
+        TickStream(AgentProcess a) {
+            thread = Thread.ofPlatform().name("ticks").start(() -> {
+                try {
+                    for (int i = 1; i <= TICKS && !stop; i++) {
+                        int n = i;
+                        Poll.until("a to take tick " + n, LIMIT, () -> {
+                            a.control().emit(EmitRequest.newBuilder().setName("tick").addEnv("N=" + n)
+                                    .setNoWait(true).build());
+                            return true;
+                        });
+                        sent.set(n);
+                        Thread.sleep(PACE); // pacing the load, not a wait for correctness
+                    }
+                } catch (Throwable t) {
+                    failure = t;
+                }
+            });
+        }
+
+        void await() throws InterruptedException {
+            thread.join(LIMIT.toMillis() * 2);
+            assertThat(failure).as("tick stream").isNull();
+            assertThat(sent.get()).isEqualTo(TICKS);
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            stop = true;
+            thread.join(LIMIT.toMillis());
+        }
+    }
+
+    static List<Integer> ticks(AgentProcess b) {
+        return LoggedEvent.of(b, "a", "tick").stream().map(e -> Integer.parseInt(e.get("N"))).filter(n -> n > 0)
+                .toList();
+    }
+
+    static void awaitTicks(AgentProcess b, int atLeast, Duration limit) {
+        Poll.value("b to have received " + atLeast + " ticks from a", limit, () -> ticks(b),
+                t -> t.size() >= atLeast);
+    }
+
+    /** b's listener job and a's and b's start; tick 0 is emitted until b sees one, so the relay path is live. */
+    static List<AgentProcess> startPair(Cluster cl, List<ControllerProcess> controllers) {
+        var ab = Cluster.parallel(
+                () -> cl.agent(Cluster.agentOptions("a", controllers, Map.of()), a -> {}),
+                () -> cl.agent(Cluster.agentOptions("b", controllers, Map.of()),
+                        b -> b.writeJob("listener", "start on tick NODE=a\n")));
+        AgentProcess a = ab.get(0);
+        AgentProcess b = ab.get(1);
+        Cluster.awaitNodes(a, "a", "b");
+        Poll.until("a warm-up tick to reach b", LIMIT, () -> {
+            a.control().emit(EmitRequest.newBuilder().setName("tick").addEnv("N=0").setNoWait(true).build());
+            return Poll.valueOrNull(Duration.ofMillis(500), () -> LoggedEvent.of(b, "a", "tick").isEmpty() ? null : true)
+                    != null;
+        });
+        return ab;
+    }
+
+    static void assertExactlyOnceInOrder(AgentProcess b) {
+        awaitTicks(b, TICKS, LIMIT);
+        assertThat(ticks(b)).as("ticks on b").containsExactlyElementsOf(IntStream.rangeClosed(1, TICKS).boxed().toList());
+    }
+
+    @Disabled("bug: a tick is lost around an etcd leader kill/restart (b got 1..51,53..200 and in a second run "
+            + "1..137,139..200): AgentSession.publish logs a RegistryException and drops the batch, and the next "
+            + "batch's Published(up_to_seq) makes the agent's Outbox.stored() discard the unstored one")
+    @Test
+    void etcdLeaderKilledAndRestarted() throws Exception {
+        try (Cluster cl = new Cluster(etcd)) {
+            ControllerProcess c1 = cl.controller("c1");
+            var ab = startPair(cl, List.of(c1));
+            AgentProcess b = ab.get(1);
+            int leader = -1;
+            try (TickStream stream = new TickStream(ab.get(0))) {
+                awaitTicks(b, 50, LIMIT);
+                leader = etcd.leader();
+                long t0 = System.nanoTime();
+                etcd.kill(leader);
+                int before = ticks(b).size();
+                awaitTicks(b, before + 1, LIMIT);
+                System.out.printf("cluster: etcd leader m%d killed -> next tick on b after %d ms%n", leader,
+                        (System.nanoTime() - t0) / 1_000_000);
+                awaitTicks(b, 120, LIMIT);
+                etcd.restart(leader);
+                leader = -1;
+                stream.await();
+            } finally {
+                if (leader >= 0) {
+                    etcd.restart(leader);
+                }
+            }
+            assertExactlyOnceInOrder(b);
+        }
+    }
+
+    @Disabled("bug: 14-15 ticks lost on controller failover (b got ..53,68.. and ..56,72..): events sent on the dead "
+            + "session are never resent; suspected ClusterLink.sendLoop sending a batch on the stale session after the "
+            + "new session's Outbox.resend(), then the new controller's Published ack covering them")
+    @Test
+    void controllerFailover() throws Exception {
+        try (Cluster cl = new Cluster(etcd)) {
+            var cs = Cluster.parallel(() -> cl.controller("c1"), () -> cl.controller("c2"));
+            var ab = startPair(cl, cs);
+            AgentProcess a = ab.get(0);
+            AgentProcess b = ab.get(1);
+            String via = Cluster.nodes(b).stream().filter(n -> n.getNode().equals("b")).map(NodeInfo::getController)
+                    .findFirst().orElseThrow();
+            ControllerProcess victim = cs.stream().filter(c -> c.address().equals(via)).findFirst().orElseThrow(
+                    () -> new AssertionError("b's controller " + via + " is neither of " + cs));
+            try (TickStream stream = new TickStream(a)) {
+                awaitTicks(b, 50, LIMIT);
+                int before = ticks(b).size();
+                long t0 = System.nanoTime();
+                victim.kill9();
+                awaitTicks(b, before + 1, LIMIT);
+                long firstAfter = (System.nanoTime() - t0) / 1_000_000;
+                // Ticks already in flight may land just after the kill; the failover is when a tick sent after it arrives.
+                int sentAtKill = stream.sent.get();
+                Poll.until("a tick sent after the kill to reach b", LIMIT,
+                        () -> ticks(b).stream().anyMatch(n -> n > sentAtKill + 1));
+                System.out.printf("cluster: controller %s SIGKILLed -> next tick on b after %d ms, first tick sent "
+                        + "after the kill on b after %d ms%n", via, firstAfter, (System.nanoTime() - t0) / 1_000_000);
+                stream.await();
+            }
+            assertExactlyOnceInOrder(b);
+        }
+    }
+
+    @Disabled("bug: ticks emitted on a while b is down are never stored (b got 1..52,187..200): ClusterView's "
+            + "interest is the union of LIVE nodes' interest, so when b's lease goes a is told to stop publishing tick; "
+            + "DESIGN 'Delivery' promises what a restarted node missed")
+    @Test
+    void agentBKilledAndRestarted() throws Exception {
+        try (Cluster cl = new Cluster(etcd)) {
+            ControllerProcess c1 = cl.controller("c1");
+            var ab = startPair(cl, List.of(c1));
+            AgentProcess b = ab.get(1);
+            try (TickStream stream = new TickStream(ab.get(0))) {
+                awaitTicks(b, 50, LIMIT);
+                b.kill9();
+                int sentAtKill = stream.sent.get();
+                Poll.until("a to emit 40 more ticks while b is down", LIMIT, () -> stream.sent.get() >= sentAtKill + 40);
+                b.launch();
+                stream.await();
+            }
+            assertExactlyOnceInOrder(b);
+        }
+    }
+
+    @Test
+    void agentBStoppedLongerThanTheSessionTtl() throws Exception {
+        try (Cluster cl = new Cluster(etcd)) {
+            ControllerProcess c1 = cl.controller("c1");
+            var ab = startPair(cl, List.of(c1));
+            AgentProcess a = ab.get(0);
+            AgentProcess b = ab.get(1);
+            try (TickStream stream = new TickStream(a)) {
+                awaitTicks(b, 50, LIMIT);
+                b.signal("STOP");
+                try {
+                    Thread.sleep(8000); // the fault's duration: longer than the 5 s session TTL
+                    System.out.printf("cluster: b stopped 8 s; nodes listed meanwhile: %s%n",
+                            Cluster.nodes(a).stream().map(NodeInfo::getNode).toList());
+                } finally {
+                    b.signal("CONT");
+                }
+                stream.await();
+            }
+            assertExactlyOnceInOrder(b);
+        }
+    }
+}
