@@ -40,7 +40,7 @@ public final class Controller implements AutoCloseable {
         this.registry = registry;
         RelayMetrics metrics = new RelayMetrics(meters);
         RetentionLeases retention = new RetentionLeases(registry, settings.retention(), InstantSource.system());
-        this.view = new ClusterView(registry);
+        this.view = new ClusterView(registry, settings.retention(), InstantSource.system());
         view.start();
         RelayContext ctx = new RelayContext() {
             @Override

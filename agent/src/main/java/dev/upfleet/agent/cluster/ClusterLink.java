@@ -175,8 +175,9 @@ public final class ClusterLink implements EngineObserver, ClusterAccess, AutoClo
                 case WELCOME -> {
                     welcomed = true;
                     latestRevision.accumulateAndGet(message.getWelcome().getCurrentRevision(), Math::max);
-                    session = new Session(channel, requests, target);
-                    outbox.resend();
+                    Session s = new Session(channel, requests, target);
+                    session = s;
+                    outbox.resend(s);
                     LOG.info("joined the cluster through controller {} as {}", target, settings.node());
                 }
                 case DELIVERY -> {
@@ -188,7 +189,7 @@ public final class ClusterLink implements EngineObserver, ClusterAccess, AutoClo
                 case PROGRESS -> {
                     long revision = message.getProgress().getRevision();
                     latestRevision.accumulateAndGet(revision, Math::max);
-                    loop.post(() -> state.applied(revision));
+                    loop.post(() -> state.appliedThrough(revision));
                 }
                 case PUBLISH_INTEREST -> publishNames = Set.copyOf(message.getPublishInterest().getEventNamesList());
                 case JOBS -> jobs.replaceAll(message.getJobs().getJobsList());
@@ -199,7 +200,7 @@ public final class ClusterLink implements EngineObserver, ClusterAccess, AutoClo
                         loop.engine().emitEvent("cluster-resync", List.of(
                                 "COMPACTED_REVISION=" + resync.getCompactedRevision(),
                                 "RESUME_REVISION=" + resync.getResumeAt()), null);
-                        state.applied(resync.getResumeAt());
+                        state.appliedThrough(resync.getResumeAt());
                     });
                 }
                 case PUBLISHED -> outbox.stored(message.getPublished().getUpToSeq());
@@ -223,7 +224,7 @@ public final class ClusterLink implements EngineObserver, ClusterAccess, AutoClo
 
     /** On the engine thread: inject a delivered event, once, then record it as applied. */
     private void apply(RelayedEvent e) {
-        if (e.getRevision() <= state.appliedRevision()) {
+        if (state.isApplied(e.getRevision(), e.getRevisionIndex())) {
             return;
         }
         if (!e.getTarget().isEmpty()) {
@@ -234,7 +235,7 @@ public final class ClusterLink implements EngineObserver, ClusterAccess, AutoClo
         } else {
             loop.engine().emitEvent(e.getName(), e.getEnvList(), e.getOriginNode(), null);
         }
-        state.applied(e.getRevision());
+        state.applied(e.getRevision(), e.getRevisionIndex());
         Session s = session;
         if (s != null) {
             send(s, AgentMessage.newBuilder().setApplied(Applied.newBuilder().setRevision(e.getRevision())).build());
@@ -290,10 +291,10 @@ public final class ClusterLink implements EngineObserver, ClusterAccess, AutoClo
                     Thread.sleep(20);
                     continue;
                 }
-                List<RelayedEvent> batch = outbox.takeUnsent(BATCH, 200);
-                if (!batch.isEmpty() && !send(s, AgentMessage.newBuilder()
-                        .setPublish(PublishBatch.newBuilder().addAllEvents(batch)).build())) {
-                    outbox.resend();
+                List<RelayedEvent> batch = outbox.takeUnsent(s, BATCH, 200);
+                // A failed send means the session is dying: the next one resends everything unacknowledged.
+                if (!batch.isEmpty()) {
+                    send(s, AgentMessage.newBuilder().setPublish(PublishBatch.newBuilder().addAllEvents(batch)).build());
                 }
             } catch (InterruptedException e) {
                 return;

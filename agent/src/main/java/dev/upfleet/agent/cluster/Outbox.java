@@ -20,6 +20,8 @@ final class Outbox {
     private final ArrayDeque<Entry> entries = new ArrayDeque<>();
     /** Entries at the head already sent on the current connection. */
     private int sent;
+    /** The connection {@link #sent} counts for; a send on an older one must not count. */
+    private Object connection;
     private long dropped;
 
     Outbox(int capacity) {
@@ -39,10 +41,20 @@ final class Outbox {
         return entry.stored();
     }
 
-    /** Waits for unsent events and returns up to {@code max} of them, marking them sent. */
-    synchronized List<RelayedEvent> takeUnsent(int max, long timeoutMillis) throws InterruptedException {
+    /**
+     * Waits for unsent events and returns up to {@code max} of them, marking them sent on {@code on}. Returns nothing
+     * when {@code on} is not the current connection: a sender still holding a dead connection must not mark events
+     * as sent that the new connection has to send (acknowledgements are cumulative, so they would be lost).
+     */
+    synchronized List<RelayedEvent> takeUnsent(Object on, int max, long timeoutMillis) throws InterruptedException {
+        if (on != connection) {
+            return List.of();
+        }
         if (sent >= entries.size()) {
             wait(timeoutMillis);
+            if (on != connection) {
+                return List.of();
+            }
         }
         List<RelayedEvent> batch = new ArrayList<>();
         Iterator<Entry> it = entries.iterator();
@@ -66,7 +78,8 @@ final class Outbox {
     }
 
     /** A new connection: nothing has been sent on it yet. */
-    synchronized void resend() {
+    synchronized void resend(Object newConnection) {
+        connection = newConnection;
         sent = 0;
         notifyAll();
     }

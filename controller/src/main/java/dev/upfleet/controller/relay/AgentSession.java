@@ -53,6 +53,8 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
     private List<JobDefinition> jobsSent;
     private long lastDelivered;
     private long lastProgressSent;
+    /** Position of the last watched event within its revision (events of one batch share a revision). */
+    private int indexInRevision;
     private volatile boolean closed;
 
     public AgentSession(RelayContext ctx, ServerCallStreamObserver<ControllerMessage> out) {
@@ -153,7 +155,9 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
             ctx.view().register(this);
             publishInterestChanged(ctx.view().interest());
             jobsChanged();
-            long after = h.getResumeAfter() == 0 ? current : h.getResumeAfter();
+            // Resume at the agent's last revision (not after it): a batch is one revision, and the agent may have
+            // applied only part of it. It skips the positions it has.
+            long after = h.getResumeAfter() == 0 ? current : h.getResumeAfter() - 1;
             long oldest = ctx.registry().oldestAvailableRevision();
             if (after + 1 < oldest) {
                 resync(oldest - 1, current);
@@ -199,17 +203,25 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
 
     private void deliver(Registry.StoredEvent stored) {
         RelayedEvent event = stored.event();
-        if (Relevance.forNode(event, node, labels, interest)) {
-            RelayedEvent withRevision = event.toBuilder().setRevision(stored.revision()).build();
-            send(ControllerMessage.newBuilder().setDelivery(Delivery.newBuilder().addEvents(withRevision)).build());
-            ctx.metrics().delivered(event);
-            lastProgressSent = stored.revision();
-        } else if (stored.revision() - lastProgressSent >= 100) {
-            // Let the agent advance its resume point past events that were not for it.
-            send(ControllerMessage.newBuilder().setProgress(Progress.newBuilder().setRevision(stored.revision())).build());
-            lastProgressSent = stored.revision();
+        if (stored.revision() != lastDelivered) {
+            // The previous revision is complete: let the agent move its resume point past events not for it.
+            if (lastDelivered - lastProgressSent >= 100) {
+                send(ControllerMessage.newBuilder().setProgress(Progress.newBuilder().setRevision(lastDelivered)).build());
+                lastProgressSent = lastDelivered;
+            }
+            indexInRevision = 0;
+        } else {
+            // Counted over every watched event, delivered or not, so a position means the same for every agent.
+            indexInRevision++;
         }
         lastDelivered = stored.revision();
+        if (Relevance.forNode(event, node, labels, interest)) {
+            RelayedEvent withPosition = event.toBuilder().setRevision(stored.revision())
+                    .setRevisionIndex(indexInRevision).build();
+            send(ControllerMessage.newBuilder().setDelivery(Delivery.newBuilder().addEvents(withPosition)).build());
+            ctx.metrics().delivered(event);
+            lastProgressSent = stored.revision();
+        }
     }
 
     private void publish(PublishBatch batch) {
@@ -222,9 +234,12 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
             ctx.metrics().stored(batch.getEventsCount());
             send(ControllerMessage.newBuilder().setPublished(Published.newBuilder().setUpToSeq(upTo)).build());
         } catch (RegistryException e) {
-            // The agent keeps the batch and sends it again (to us or another controller): storing is idempotent.
-            LOG.warn("node {}: cannot store {} events: {}", node, batch.getEventsCount(), e.getMessage());
+            // Acks are cumulative (up to a sequence number), so a later batch must never be acknowledged while this
+            // one is not stored: end the session. The agent reconnects (here or to another controller) and sends
+            // everything unacknowledged again, in order; storing is idempotent, so nothing is stored twice.
+            LOG.warn("node {}: cannot store {} events, ending its session: {}", node, batch.getEventsCount(), e.getMessage());
             ctx.metrics().etcdError();
+            fail(Status.UNAVAILABLE.withDescription("cannot store events: " + e.getMessage()));
         }
     }
 

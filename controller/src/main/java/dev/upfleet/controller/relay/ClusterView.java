@@ -28,7 +28,17 @@ public final class ClusterView implements AutoCloseable {
 
     private record Job(JobDefinition definition, NodeSelector selector) {}
 
+    /** A node that left: what it was interested in, and until when that still counts. */
+    private record Departed(Set<String> interest, long untilMillis) {}
+
     private final Registry registry;
+    private final java.time.Duration retention;
+    private final java.time.InstantSource clock;
+    /**
+     * Nodes that left keep their interest for the retention window: a node that restarts or was cut off must find
+     * the events it missed stored when it comes back (DESIGN.md), so the others keep publishing them meanwhile.
+     */
+    private final Map<String, Departed> departed = new ConcurrentHashMap<>();
     private final Map<String, NodeInfo> nodes = new ConcurrentHashMap<>();
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
     private final List<AgentSession> sessions = new CopyOnWriteArrayList<>();
@@ -36,8 +46,10 @@ public final class ClusterView implements AutoCloseable {
     private Registry.Watch nodesWatch;
     private Registry.Watch jobsWatch;
 
-    public ClusterView(Registry registry) {
+    public ClusterView(Registry registry, java.time.Duration retention, java.time.InstantSource clock) {
         this.registry = registry;
+        this.retention = retention;
+        this.clock = clock;
     }
 
     /** Loads nodes and jobs, then follows their changes. */
@@ -53,7 +65,16 @@ public final class ClusterView implements AutoCloseable {
         nodesWatch = registry.watchNodes(revision, new Registry.Listener<>() {
             @Override
             public void onNext(Registry.NodeChange change) {
-                change.info().ifPresentOrElse(n -> nodes.put(change.node(), n), () -> nodes.remove(change.node()));
+                change.info().ifPresentOrElse(n -> {
+                    nodes.put(change.node(), n);
+                    departed.remove(change.node());
+                }, () -> {
+                    NodeInfo gone = nodes.remove(change.node());
+                    if (gone != null) {
+                        departed.put(change.node(), new Departed(Set.copyOf(gone.getInterestList()),
+                                clock.millis() + retention.toMillis()));
+                    }
+                });
                 recomputeInterest();
             }
 
@@ -93,6 +114,11 @@ public final class ClusterView implements AutoCloseable {
         }
         for (AgentSession s : sessions) {
             union.addAll(s.interest());
+        }
+        long now = clock.millis();
+        departed.values().removeIf(d -> d.untilMillis() < now);
+        for (Departed d : departed.values()) {
+            union.addAll(d.interest());
         }
         if (!union.equals(interest)) {
             interest = java.util.Collections.unmodifiableSortedSet((TreeSet<String>) union);

@@ -35,7 +35,12 @@ final class SerialExecutor implements Executor {
                     return;
                 }
             }
-            next.run();
+            try {
+                next.run();
+            } catch (RuntimeException e) {
+                // One failed task (an etcd error) must not stop the tasks queued behind it.
+                org.slf4j.LoggerFactory.getLogger(SerialExecutor.class).warn("task failed: {}", e.toString());
+            }
         }
     }
 }

@@ -110,8 +110,28 @@ class RelayTest {
             a.next(ControllerMessage.BodyCase.PUBLISHED);
             Thread.sleep(200); // all four stored (publishes are stored in order)
             try (ScriptedAgent b = join("b", Map.of(), List.of("tick"), applied)) {
-                assertThat(b.deliveries(500)).extracting(e -> e.getEnv(0)).containsExactly("N=2", "N=3", "N=4", "N=5");
+                // Delivery resumes AT the applied revision (a batch shares one); positions up to it are the agent's
+                // to skip, as ClusterState does.
+                long lastApplied = applied;
+                assertThat(b.deliveries(500)).filteredOn(e -> e.getRevision() > lastApplied)
+                        .extracting(e -> e.getEnv(0)).containsExactly("N=2", "N=3", "N=4", "N=5");
             }
+        }
+    }
+
+    @Test
+    void eventsStoredInOneBatchShareARevisionAndAreNumbered() throws Exception {
+        try (ScriptedAgent a = join("a", Map.of(), List.of(), 0);
+             ScriptedAgent b = join("b", Map.of(), List.of("tick"), 0)) {
+            a.send(dev.upfleet.proto.cluster.v1.AgentMessage.newBuilder().setPublish(
+                    dev.upfleet.proto.cluster.v1.PublishBatch.newBuilder()
+                            .addEvents(RelayedEvent.newBuilder().setOriginNode("a").setOriginSeq(1).setName("tick"))
+                            .addEvents(RelayedEvent.newBuilder().setOriginNode("a").setOriginSeq(2).setName("tick"))
+                            .addEvents(RelayedEvent.newBuilder().setOriginNode("a").setOriginSeq(3).setName("tick"))).build());
+            List<RelayedEvent> got = b.deliveries(500);
+            assertThat(got).extracting(RelayedEvent::getOriginSeq).containsExactly(1L, 2L, 3L);
+            assertThat(got).extracting(RelayedEvent::getRevision).containsOnly(got.getFirst().getRevision());
+            assertThat(got).extracting(RelayedEvent::getRevisionIndex).containsExactly(0, 1, 2);
         }
     }
 
