@@ -28,6 +28,8 @@ import java.util.Optional;
  */
 public final class Libc {
     public static final int O_RDONLY = 0;
+    public static final int AT_FDCWD = -100;
+    public static final int RENAME_EXCHANGE = 2;
     public static final int O_WRONLY = 1;
     public static final int O_RDWR = 2;
     public static final int O_CREAT = 0100;
@@ -101,6 +103,8 @@ public final class Libc {
     private static final MethodHandle PIPE2 = errnoFn("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle POSIX_OPENPT = errnoFn("posix_openpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle GRANTPT = errnoFn("grantpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle RENAMEAT2 = errnoFn("renameat2",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle UNLOCKPT = errnoFn("unlockpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle PTSNAME_R = fn("ptsname_r",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
@@ -337,6 +341,12 @@ public final class Libc {
 
     public static void grantpt(int fd) throws LibcException {
         call("grantpt", (cs, a) -> (int) GRANTPT.invokeExact(cs, fd));
+    }
+
+    /** renameat2(2) with RENAME_EXCHANGE: atomically swaps two existing paths. */
+    public static void renameExchange(String a, String b) throws LibcException {
+        call("renameat2", (cs, arena) -> (int) RENAMEAT2.invokeExact(cs, AT_FDCWD, arena.allocateFrom(a), AT_FDCWD,
+                arena.allocateFrom(b), RENAME_EXCHANGE));
     }
 
     public static void unlockpt(int fd) throws LibcException {
