@@ -40,6 +40,7 @@ public final class Libc {
 
     public static final int EPERM = 1;
     public static final int ENOENT = 2;
+    public static final int ENOSYS = 38;
     public static final int ESRCH = 3;
     public static final int EINTR = 4;
     public static final int EIO = 5;
@@ -103,8 +104,6 @@ public final class Libc {
     private static final MethodHandle PIPE2 = errnoFn("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle POSIX_OPENPT = errnoFn("posix_openpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle GRANTPT = errnoFn("grantpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle RENAMEAT2 = errnoFn("renameat2",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle UNLOCKPT = errnoFn("unlockpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle PTSNAME_R = fn("ptsname_r",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
@@ -343,9 +342,19 @@ public final class Libc {
         call("grantpt", (cs, a) -> (int) GRANTPT.invokeExact(cs, fd));
     }
 
-    /** renameat2(2) with RENAME_EXCHANGE: atomically swaps two existing paths. */
+    /** Looked up on first use: glibc before 2.28 has no renameat2 wrapper. */
+    private static final class Renameat2 {
+        static final MethodHandle HANDLE = LOOKUP.find("renameat2").map(symbol -> LINKER.downcallHandle(symbol,
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT), ERRNO)).orElse(null);
+    }
+
+    /** renameat2(2) with RENAME_EXCHANGE: atomically swaps two existing paths (ENOSYS without renameat2). */
     public static void renameExchange(String a, String b) throws LibcException {
-        call("renameat2", (cs, arena) -> (int) RENAMEAT2.invokeExact(cs, AT_FDCWD, arena.allocateFrom(a), AT_FDCWD,
+        MethodHandle renameat2 = Renameat2.HANDLE;
+        if (renameat2 == null) {
+            throw new LibcException("renameat2", ENOSYS);
+        }
+        call("renameat2", (cs, arena) -> (int) renameat2.invokeExact(cs, AT_FDCWD, arena.allocateFrom(a), AT_FDCWD,
                 arena.allocateFrom(b), RENAME_EXCHANGE));
     }
 
