@@ -346,7 +346,9 @@ public final class Agent implements AutoCloseable {
 
         @Override
         public void exited(long pid, ExitStatus status) {
-            loop.post(() -> loop.engine().processExited(pid, status));
+            // From the reaper thread (its stack is as large as the engine thread's): a respawn is spawned right here
+            // when the engine is idle, without waking the engine thread first.
+            loop.runOrPost(() -> loop.engine().processExited(pid, status));
         }
 
         @Override

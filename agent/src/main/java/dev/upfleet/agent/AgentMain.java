@@ -110,7 +110,40 @@ public final class AgentMain implements Callable<Integer> {
                 .trustManager(tlsCa.toFile()).build();
     }
 
+    /**
+     * Classes whose initialization is a large part of the agent's start-up and has no side effect (FFM downcall
+     * handles, protobuf descriptors, gRPC/Netty server classes). They are initialized on a second thread while the
+     * main thread parses the flags and configures logging, so the two overlap on a multi-core machine. Class
+     * initialization is done once, by whichever thread gets there first (the other waits), so this changes only when
+     * it happens. A name that does not resolve is skipped.
+     */
+    private static final List<String> WARM_UP = List.of(
+            "dev.upfleet.agent.process.Libc",
+            "dev.upfleet.proto.state.v1.UpfleetState",
+            "dev.upfleet.proto.state.v1.InstanceRecord",
+            "dev.upfleet.proto.control.v1.UpfleetControl",
+            "dev.upfleet.proto.control.v1.ControlGrpc",
+            "dev.upfleet.agent.control.ControlService",
+            "io.netty.channel.MultiThreadIoEventLoopGroup",
+            "io.netty.channel.nio.NioIoHandler",
+            "io.netty.channel.socket.nio.NioServerDomainSocketChannel",
+            "io.grpc.netty.NettyServerBuilder");
+
+    private static void warmUp() {
+        Thread.ofPlatform().name("upfleet-warmup").daemon().start(() -> {
+            ClassLoader loader = AgentMain.class.getClassLoader();
+            for (String name : WARM_UP) {
+                try {
+                    Class.forName(name, true, loader);
+                } catch (Throwable e) {
+                    // Not there, or its initialization fails: the code that needs it reports that, as before.
+                }
+            }
+        });
+    }
+
     public static void main(String[] args) {
+        warmUp();
         CommandLine cli = new CommandLine(new AgentMain());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("upfleet-agent: " + (e.getMessage() == null ? e.toString() : e.getMessage()));

@@ -1,8 +1,10 @@
 package dev.upfleet.agent.engine;
 
 import dev.upfleet.core.job.JobClass;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A job name's slot in the engine: the definition new instances get, the shared start-on state, the live instances,
@@ -16,12 +18,21 @@ final class ClassEntry {
     JobClass replacement;
     /** The file was deleted: drop the class when no instance is left. */
     boolean deleted;
+    /**
+     * Every event name this entry's start on, or the stop on of any of its instances, can react to. Exact: instances
+     * are created with {@link #definition}, and a new definition is installed only when no instance is left (a
+     * {@link #replacement} waits until then). The engine's event index is built from it.
+     */
+    final Set<String> eventNames = new HashSet<>();
 
     ClassEntry(JobClass definition) {
         install(definition);
     }
 
+    /** Called only when no instance is left (or at creation): the names are exactly the new definition's. */
     void install(JobClass next) {
+        eventNames.clear();
+        addNames(next);
         if (startOn != null && next.startOn().equals(definition.startOn())) {
             // Same condition: keep the partial matches (Upstart carries them over so blocked events are not lost).
             definition = next;
@@ -32,6 +43,15 @@ final class ClassEntry {
         }
         definition = next;
         startOn = next.startOn().map(ExprState::new).orElse(null);
+    }
+
+    static void addNames(Set<String> into, JobClass def) {
+        def.startOn().ifPresent(e -> e.leaves().forEach(m -> into.add(m.name())));
+        def.stopOn().ifPresent(e -> e.leaves().forEach(m -> into.add(m.name())));
+    }
+
+    private void addNames(JobClass def) {
+        addNames(eventNames, def);
     }
 
     String name() {

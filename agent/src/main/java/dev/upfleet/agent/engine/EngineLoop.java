@@ -3,6 +3,8 @@ package dev.upfleet.agent.engine;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,11 +12,16 @@ import org.slf4j.LoggerFactory;
  * The engine's owner thread (Upstart's main loop). Inputs are posted as tasks; after each task the event queue is
  * polled. Internal inputs (process exits, timers) are never refused; external requests (control commands) are
  * bounded by a permit count so that a flood of clients waits instead of growing the queue without limit.
+ *
+ * <p>The engine is never called by two threads at once: every task runs while holding {@link #lock}. The owner thread
+ * runs the posted tasks in order; {@link #runOrPost} lets a thread that reports an input (the reaper, for a process
+ * exit) run it itself when nothing else is pending, which saves waking the owner thread on the restart path. Tasks
+ * of one reporting thread still run in the order it reported them (see {@link #pending}).
  */
 public final class EngineLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineLoop.class);
     /** Large: expression trees and long and/or chains are walked recursively. */
-    private static final long STACK_SIZE = 256L * 1024 * 1024;
+    public static final long STACK_SIZE = 256L * 1024 * 1024;
 
     private final Engine engine;
     private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
@@ -22,6 +29,10 @@ public final class EngineLoop implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closed;
     private volatile Runnable afterTask = () -> {};
+    /** Held while a task, the poll and the after-task hook run: on the owner thread or an inline caller. */
+    private final ReentrantLock lock = new ReentrantLock();
+    /** Tasks posted and not yet finished; {@link #runOrPost} runs inline only when it is 0. */
+    private final AtomicInteger pending = new AtomicInteger();
 
     public EngineLoop(Engine engine, int maxPendingRequests) {
         this.engine = engine;
@@ -43,12 +54,32 @@ public final class EngineLoop implements AutoCloseable {
     }
 
     public boolean onLoopThread() {
-        return Thread.currentThread() == thread;
+        return Thread.currentThread() == thread || lock.isHeldByCurrentThread();
     }
 
     /** Posts an internal input; never blocks. */
     public void post(Runnable task) {
+        pending.incrementAndGet();
         tasks.add(task);
+    }
+
+    /**
+     * Runs an internal input on the calling thread when the engine is free and no posted task is outstanding (so it
+     * cannot overtake one, in particular an earlier one of the same caller); posts it otherwise. Never blocks on the
+     * engine. The caller's stack must be as large as the owner thread's (expressions are walked recursively).
+     */
+    public void runOrPost(Runnable task) {
+        if (!closed && pending.get() == 0 && lock.tryLock()) {
+            try {
+                if (pending.get() == 0) {
+                    runTask(task);
+                    return;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+        post(task);
     }
 
     /**
@@ -59,7 +90,7 @@ public final class EngineLoop implements AutoCloseable {
         if (!externalPermits.tryAcquire(timeoutMillis, TimeUnit.MILLISECONDS)) {
             return false;
         }
-        tasks.add(() -> {
+        post(() -> {
             externalPermits.release();
             task.run();
         });
@@ -74,14 +105,25 @@ public final class EngineLoop implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
+            lock.lock();
             try {
-                task.run();
-                engine.poll();
-                afterTask.run();
-            } catch (RuntimeException | StackOverflowError e) {
-                // One bad input must not take every job down with it.
-                LOG.error("engine task failed", e);
+                runTask(task);
+            } finally {
+                pending.decrementAndGet();
+                lock.unlock();
             }
+        }
+    }
+
+    /** With {@link #lock} held. */
+    private void runTask(Runnable task) {
+        try {
+            task.run();
+            engine.poll();
+            afterTask.run();
+        } catch (RuntimeException | StackOverflowError e) {
+            // One bad input must not take every job down with it.
+            LOG.error("engine task failed", e);
         }
     }
 

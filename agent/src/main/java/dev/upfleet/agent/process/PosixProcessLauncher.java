@@ -1,5 +1,6 @@
 package dev.upfleet.agent.process;
 
+import dev.upfleet.agent.engine.EngineLoop;
 import dev.upfleet.agent.engine.ExitStatus;
 import dev.upfleet.agent.engine.ProcessLauncher;
 import dev.upfleet.agent.engine.SpawnException;
@@ -76,7 +77,8 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
         this.timers = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().name("upfleet-follow").daemon().unstarted(r));
         this.children = new ChildTable(observer, self, timers, options.daemonSettle().toMillis());
-        this.reaper = Thread.ofPlatform().name("upfleet-reaper").daemon().start(this::reap);
+        // The engine may run a process exit on this thread (EngineLoop.runOrPost): same stack size as its own thread.
+        this.reaper = Thread.ofPlatform().name("upfleet-reaper").daemon().stackSize(EngineLoop.STACK_SIZE).start(this::reap);
     }
 
     /** Each logged job holds a pty master: lift the soft descriptor limit to the hard one. */

@@ -1,6 +1,8 @@
 package dev.upfleet.agent.state;
 
 import dev.upfleet.agent.engine.InstanceSnapshot;
+import dev.upfleet.agent.process.Libc;
+import dev.upfleet.agent.process.LibcException;
 import dev.upfleet.agent.process.ProcessIdentity;
 import dev.upfleet.core.job.ProcessKind;
 import dev.upfleet.proto.state.v1.InstanceRecord;
@@ -27,6 +29,13 @@ import org.slf4j.LoggerFactory;
  * The state directory: one file per live instance ({@code instances/HEX(job)#HEX(instance).state}, an
  * {@link InstanceRecord}), replaced atomically on every change and deleted when the instance is destroyed. Writes run
  * in order on one writer thread so the engine thread never waits on the disk.
+ *
+ * <p>A record is written to {@code NAME.state.tmp} and then swapped with {@code NAME.state} atomically
+ * ({@code renameat2(RENAME_EXCHANGE)}), so the previous record's inode stays behind as the next write's
+ * {@code .tmp} and is rewritten in place. Creating a file is what costs (≈ 0.8 ms of system time per file on ext4
+ * here, against ≈ 0.07 ms to rewrite one), so an instance pays for two creations in its life instead of one per
+ * change (each respawn of a job changes it). Without an existing {@code .state}, or on a file system without
+ * RENAME_EXCHANGE, the {@code .tmp} is renamed over it as before. Only {@code *.state} files are ever read.
  */
 public final class StateStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StateStore.class);
@@ -38,6 +47,8 @@ public final class StateStore implements AutoCloseable {
     /** Start times by pid, read once per process, and the pids each file lists (writer thread only). */
     private final Map<Long, ProcessIdentity> identities = new HashMap<>();
     private final Map<Path, List<Long>> pidsByFile = new HashMap<>();
+    /** Cleared when the file system refuses RENAME_EXCHANGE (writer thread only). */
+    private boolean exchange = true;
 
     public StateStore(Path stateDir) throws IOException {
         this.dir = stateDir.resolve("instances");
@@ -58,8 +69,10 @@ public final class StateStore implements AutoCloseable {
             if (previous != null) {
                 previous.stream().filter(pid -> !s.pids().containsValue(pid) || s.gone()).forEach(identities::remove);
             }
+            Path tmp = dir.resolve(file.getFileName() + ".tmp");
             if (s.gone()) {
                 Files.deleteIfExists(file);
+                Files.deleteIfExists(tmp);
                 return;
             }
             pidsByFile.put(file, List.copyOf(s.pids().values()));
@@ -72,8 +85,17 @@ public final class StateStore implements AutoCloseable {
                 record.addProcesses(ProcessRecord.newBuilder().setKind(p.getKey().wireName()).setPid(id.pid())
                         .setStartTime(id.startTime()));
             }
-            Path tmp = dir.resolve(file.getFileName() + ".tmp");
             Files.write(tmp, record.build().toByteArray());
+            if (exchange) {
+                try {
+                    Libc.renameExchange(tmp.toString(), file.toString());
+                    return;
+                } catch (LibcException e) {
+                    if (e.errno() != Libc.ENOENT) {
+                        exchange = false; // EINVAL (not supported here): plain renames from now on
+                    }
+                }
+            }
             try {
                 Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -107,6 +129,7 @@ public final class StateStore implements AutoCloseable {
         writer.execute(() -> {
             try {
                 Files.deleteIfExists(dir.resolve(fileName(job, instance)));
+                Files.deleteIfExists(dir.resolve(fileName(job, instance) + ".tmp"));
             } catch (IOException e) {
                 LOG.warn("state directory: {}", e.getMessage());
             }
