@@ -114,7 +114,8 @@ class FollowAndAttributesTest {
                 .script("sleep 300 &\nexit 0\n"));
         long daemon = observer.awaitResolved(pid);
         assertThat(daemon).isNotEqualTo(pid);
-        assertThat(PosixProcessLauncherTest.comm(daemon)).isEqualTo("sleep");
+        // The forked shell may not have exec'd sleep yet when the fork is followed.
+        await(() -> PosixProcessLauncherTest.comm(daemon).equals("sleep"), "daemon " + daemon + " runs sleep");
         launcher.signal(daemon, SIGTERM, false);
         assertThat(observer.awaitExit(daemon)).isEqualTo(ExitStatus.killedBy(SIGTERM));
         assertThat(observer.snapshot()).containsExactly("resolved " + pid + " -> " + daemon,
