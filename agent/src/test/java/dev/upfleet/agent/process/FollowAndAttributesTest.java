@@ -146,7 +146,7 @@ class FollowAndAttributesTest {
         long pid = spawn(TestJob.named("classic").console(Console.NONE).expect(Expect.DAEMON)
                 .script("sh -c 'sleep 0.05; echo hi >/dev/null; sleep 300 & exit 0' &\nexit 0\n"));
         long daemon = observer.awaitResolved(pid);
-        assertThat(PosixProcessLauncherTest.comm(daemon)).isEqualTo("sleep");
+        await(() -> PosixProcessLauncherTest.comm(daemon).equals("sleep"), "daemon " + daemon + " runs sleep");
         assertThat(ProcStat.environ(daemon)).containsEntry("UPSTART_JOB", "classic");
         assertThat(cmdline(daemon)).contains("300");
         launcher.signal(daemon, SIGTERM, false);
@@ -161,7 +161,7 @@ class FollowAndAttributesTest {
                 .exec("sh -c '(setsid sh -c \"exec sleep 300\" &) ; exit 0'"));
         long daemon = observer.awaitResolved(pid);
         groups.add(daemon); // its own session now
-        assertThat(PosixProcessLauncherTest.comm(daemon)).isEqualTo("sleep");
+        await(() -> PosixProcessLauncherTest.comm(daemon).equals("sleep"), "daemon " + daemon + " runs sleep");
         assertThat(ProcStat.read(daemon).orElseThrow().session()).isEqualTo(daemon);
         launcher.signal(daemon, SIGTERM, true);
         assertThat(observer.awaitExit(daemon)).isEqualTo(ExitStatus.killedBy(SIGTERM));
