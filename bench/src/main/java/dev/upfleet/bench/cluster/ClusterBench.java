@@ -148,11 +148,15 @@ public final class ClusterBench {
         awaitNodes(controller, List.of("a", "b"));
 
         ConcurrentHashMap<Long, Long> arrivals = new ConcurrentHashMap<>();
+        ConcurrentHashMap<Long, Long> local = new ConcurrentHashMap<>(); // the ping in a's own event log
         LinkedBlockingQueue<long[]> aStarted = new LinkedBlockingQueue<>();
         LinkedBlockingQueue<String[]> bEvents = new LinkedBlockingQueue<>();
         try (Tailer ta = new Tailer(da.resolve("events.jsonl"), (line, t) -> {
                  if (line.contains("\"name\":\"started\"") && line.contains("\"JOB=db\"")) {
                      aStarted.add(new long[] {t});
+                 } else if (line.contains("\"name\":\"ping\"")) {
+                     int i = line.indexOf("SEQ=");
+                     local.put(Long.parseLong(line.substring(i + 4, line.indexOf('"', i))), t);
                  }
              });
              Tailer tb = new Tailer(db.resolve("events.jsonl"), (line, t) -> {
@@ -192,14 +196,24 @@ public final class ClusterBench {
                 Thread.sleep(10);
             }
             long[] lat = new long[PINGS];
+            long[] onA = new long[PINGS];
+            long[] aToB = new long[PINGS];
             int got = 0;
             for (int i = 0; i < PINGS; i++) {
                 Long t = arrivals.get((long) i);
-                if (t != null) {
+                Long l = local.get((long) i);
+                if (t != null && l != null) {
+                    onA[got] = l - sent[i];
+                    aToB[got] = t - l;
                     lat[got++] = t - sent[i];
                 }
             }
             lat = Arrays.copyOf(lat, got);
+            onA = Arrays.copyOf(onA, got);
+            aToB = Arrays.copyOf(aToB, got);
+            notes.add("1. split of emit->delivery, p50 / p99: emit RPC to a's own event log " + ms(pct(onA, 50)) + " / "
+                    + ms(pct(onA, 99)) + "; a's event log to b's event log (publish, controller, etcd txn, watch, "
+                    + "delivery, b's engine) " + ms(pct(aToB, 50)) + " / " + ms(pct(aToB, 99)));
             if (got < PINGS) {
                 notes.add("pings: only " + got + " of " + PINGS + " arrived at b");
             }
