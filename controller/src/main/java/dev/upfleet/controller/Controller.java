@@ -2,6 +2,7 @@ package dev.upfleet.controller;
 
 import dev.upfleet.controller.registry.Registry;
 import dev.upfleet.controller.relay.ClusterView;
+import dev.upfleet.controller.relay.EventFeed;
 import dev.upfleet.controller.relay.LeaderDuties;
 import dev.upfleet.controller.relay.RelayContext;
 import dev.upfleet.controller.relay.RelayMetrics;
@@ -24,6 +25,8 @@ import java.util.concurrent.TimeUnit;
  * while it holds leadership. Stateless beyond etcd, so any number may run; agents fail over between them.
  */
 public final class Controller implements AutoCloseable {
+    /** Recent events kept in memory for sessions that resume from a recent revision. */
+    private static final int FEED_BUFFER = 50_000;
 
     /** How the controller is set up. {@code sessionTtl} bounds how long a node outlives its controller's death. */
     public record Settings(String name, InetSocketAddress listen, ServerCredentials credentials, Duration retention,
@@ -32,6 +35,7 @@ public final class Controller implements AutoCloseable {
     private final Registry registry;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final ClusterView view;
+    private final EventFeed feed;
     private final LeaderDuties leader;
     private final Server server;
     private volatile boolean shuttingDown;
@@ -42,6 +46,8 @@ public final class Controller implements AutoCloseable {
         RetentionLeases retention = new RetentionLeases(registry, settings.retention(), InstantSource.system());
         this.view = new ClusterView(registry, settings.retention(), InstantSource.system());
         view.start();
+        this.feed = new EventFeed(registry, FEED_BUFFER, executor);
+        feed.start();
         RelayContext ctx = new RelayContext() {
             @Override
             public String name() {
@@ -51,6 +57,11 @@ public final class Controller implements AutoCloseable {
             @Override
             public Registry registry() {
                 return registry;
+            }
+
+            @Override
+            public EventFeed feed() {
+                return feed;
             }
 
             @Override
@@ -112,6 +123,7 @@ public final class Controller implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        feed.close();
         view.close();
         executor.shutdown();
         try {

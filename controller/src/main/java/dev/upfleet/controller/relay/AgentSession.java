@@ -49,12 +49,10 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
     private volatile Set<String> interest = Set.of();
     private volatile Hello hello;
     private Registry.Lease lease;
-    private Registry.Watch events;
+    private EventFeed.Subscription events;
     private List<JobDefinition> jobsSent;
     private long lastDelivered;
     private long lastProgressSent;
-    /** Position of the last watched event within its revision (events of one batch share a revision). */
-    private int indexInRevision;
     private volatile boolean closed;
 
     public AgentSession(RelayContext ctx, ServerCallStreamObserver<ControllerMessage> out) {
@@ -173,15 +171,18 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
 
     private void watchFrom(long after) {
         lastDelivered = after;
-        events = ctx.registry().watchEvents(after, new Registry.Listener<>() {
+        events = ctx.feed().subscribe(after, new EventFeed.Subscriber() {
             @Override
-            public void onNext(Registry.StoredEvent stored) {
-                deliver(stored);
+            public void deliver(long revision, int index, RelayedEvent event) {
+                AgentSession.this.deliver(revision, index, event);
             }
 
             @Override
             public void compacted(long compactRevision) {
                 serial.execute(() -> {
+                    if (events != null) {
+                        events.close();
+                    }
                     long current = ctx.registry().currentRevision();
                     resync(compactRevision, current);
                     watchFrom(current);
@@ -201,26 +202,19 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
                 .setResumeAt(resumeAt)).build());
     }
 
-    private void deliver(Registry.StoredEvent stored) {
-        RelayedEvent event = stored.event();
-        if (stored.revision() != lastDelivered) {
+    /** One stored event at its position; called by the feed in order. */
+    private void deliver(long revision, int index, RelayedEvent event) {
+        if (revision != lastDelivered && lastDelivered - lastProgressSent >= 100) {
             // The previous revision is complete: let the agent move its resume point past events not for it.
-            if (lastDelivered - lastProgressSent >= 100) {
-                send(ControllerMessage.newBuilder().setProgress(Progress.newBuilder().setRevision(lastDelivered)).build());
-                lastProgressSent = lastDelivered;
-            }
-            indexInRevision = 0;
-        } else {
-            // Counted over every watched event, delivered or not, so a position means the same for every agent.
-            indexInRevision++;
+            send(ControllerMessage.newBuilder().setProgress(Progress.newBuilder().setRevision(lastDelivered)).build());
+            lastProgressSent = lastDelivered;
         }
-        lastDelivered = stored.revision();
+        lastDelivered = revision;
         if (Relevance.forNode(event, node, labels, interest)) {
-            RelayedEvent withPosition = event.toBuilder().setRevision(stored.revision())
-                    .setRevisionIndex(indexInRevision).build();
+            RelayedEvent withPosition = event.toBuilder().setRevision(revision).setRevisionIndex(index).build();
             send(ControllerMessage.newBuilder().setDelivery(Delivery.newBuilder().addEvents(withPosition)).build());
             ctx.metrics().delivered(event);
-            lastProgressSent = stored.revision();
+            lastProgressSent = revision;
         }
     }
 

@@ -11,6 +11,9 @@ public interface RelayContext {
 
     Registry registry();
 
+    /** The controller's shared feed of stored events. */
+    EventFeed feed();
+
     ClusterView view();
 
     RelayMetrics metrics();
