@@ -84,25 +84,24 @@ public final class InMemoryRegistry implements Registry {
 
     @Override
     public Lease grantLease(Duration ttl) {
-        lock.lock();
-        try {
-            ensureOpen();
-            var lease = new MemLease(nextLeaseId++, ttl);
-            leases.put(lease.id, lease);
-            return lease;
-        } finally {
-            lock.unlock();
-        }
+        return grant(ttl, true);
     }
 
     @Override
     public Lease grantExpiringLease(Duration ttl) {
+        return grant(ttl, false);
+    }
+
+    /** A lease kept alive until closed, or one that expires {@code ttl} from now (by the clock). */
+    private Lease grant(Duration ttl, boolean keptAlive) {
         lock.lock();
         try {
             ensureOpen();
             var lease = new MemLease(nextLeaseId++, ttl);
-            lease.keepAlive = false;
-            lease.deadline = clock.instant().plus(ttl);
+            if (!keptAlive) {
+                lease.keepAlive = false;
+                lease.deadline = clock.instant().plus(ttl);
+            }
             leases.put(lease.id, lease);
             return lease;
         } finally {
