@@ -170,6 +170,8 @@ public final class Agent implements AutoCloseable {
                         .description("1 while a controller session is up").register(registry);
                 io.micrometer.core.instrument.Gauge.builder("upfleet_revision_lag", l::revisionLag)
                         .description("Relayed events known to exist but not yet applied here").register(registry);
+                io.micrometer.core.instrument.FunctionCounter.builder("upfleet_events_dropped", l, ClusterLink::droppedEvents)
+                        .description("Own events dropped while no controller was reachable").register(registry);
             }
         }
         ClusterLink clusterLink = link;

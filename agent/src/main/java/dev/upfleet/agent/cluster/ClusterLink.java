@@ -91,8 +91,9 @@ public final class ClusterLink implements EngineObserver, ClusterAccess, AutoClo
         return Math.max(0, latestRevision.get() - state.appliedRevision());
     }
 
-    public int outboxSize() {
-        return outbox.size();
+    /** This node's events dropped because no controller was reachable for long (the outbox is bounded). */
+    public long droppedEvents() {
+        return outbox.dropped();
     }
 
     @Override

@@ -84,10 +84,6 @@ final class Outbox {
         notifyAll();
     }
 
-    synchronized int size() {
-        return entries.size();
-    }
-
     synchronized long dropped() {
         return dropped;
     }

@@ -327,10 +327,6 @@ public final class Engine {
         return names;
     }
 
-    /** Whether no event is pending or being handled. */
-    public boolean idle() {
-        return queue.isEmpty();
-    }
 
     /**
      * Upstart's {@code event_poll}: handles pending events and finishes unblocked ones until nothing changes. Events

@@ -53,9 +53,6 @@ public final class EngineLoop implements AutoCloseable {
         return engine;
     }
 
-    public boolean onLoopThread() {
-        return Thread.currentThread() == thread || lock.isHeldByCurrentThread();
-    }
 
     /** Posts an internal input; never blocks. */
     public void post(Runnable task) {

@@ -141,15 +141,6 @@ public final class StateStore implements AutoCloseable {
                 + HEX.formatHex(instance.getBytes(StandardCharsets.UTF_8)) + ".state";
     }
 
-    /** Waits for queued writes (tests, orderly shutdown). */
-    public void flush() {
-        var done = writer.submit(() -> {});
-        try {
-            done.get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            LOG.warn("state directory: flush: {}", e.toString());
-        }
-    }
 
     @Override
     public void close() throws InterruptedException {

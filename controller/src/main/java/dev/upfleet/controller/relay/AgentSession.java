@@ -101,11 +101,8 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
                     serial.execute(() -> publish(batch));
                 }
             }
-            case APPLIED -> {
-                if (requireJoined()) {
-                    ctx.metrics().revisionApplied(node, message.getApplied().getRevision());
-                }
-            }
+            // Progress reports: the agent keeps its own resume point (upfleet_revision_lag there); nothing to do here.
+            case APPLIED -> requireJoined();
             case INTEREST -> {
                 if (requireJoined()) {
                     interest = Set.copyOf(message.getInterest().getEventNamesList());

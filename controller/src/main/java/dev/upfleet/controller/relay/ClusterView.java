@@ -144,9 +144,6 @@ public final class ClusterView implements AutoCloseable {
         recomputeInterest();
     }
 
-    public int sessionCount() {
-        return sessions.size();
-    }
 
     /** The replicated jobs a node must run, by name. */
     public List<JobDefinition> jobsFor(String node, Map<String, String> labels) {
@@ -159,9 +156,6 @@ public final class ClusterView implements AutoCloseable {
         return new ArrayList<>(selected.values());
     }
 
-    public List<NodeInfo> nodes() {
-        return List.copyOf(nodes.values());
-    }
 
     @Override
     public synchronized void close() {

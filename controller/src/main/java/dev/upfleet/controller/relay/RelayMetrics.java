@@ -48,9 +48,6 @@ public final class RelayMetrics {
         }
     }
 
-    void revisionApplied(String node, long revision) {
-        // Progress is visible on the agent (upfleet_revision_lag); nothing to keep here yet.
-    }
 
     public void etcdError() {
         etcdErrors.increment();

@@ -3,7 +3,6 @@ package dev.upfleet.functional.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.upfleet.controller.registry.EtcdCluster;
 import dev.upfleet.functional.harness.AgentProcess;
 import dev.upfleet.functional.harness.Cluster;
 import dev.upfleet.functional.harness.ControllerProcess;
@@ -21,30 +20,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Bad input at the cluster's edges: oversized events, bad node names, agents without a valid certificate. */
-class ClusterBadInputIT {
+class ClusterBadInputIT extends RealEtcd {
     static final Duration LIMIT = Duration.ofSeconds(30);
-    static EtcdCluster etcd;
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void startEtcd() {
-        etcd = EtcdCluster.start(3);
-    }
-
-    @AfterAll
-    static void stopEtcd() {
-        if (etcd != null) {
-            etcd.close();
-        }
-    }
 
     @Test
     void oversizedEventsAreRefusedAndNothingBreaks() {

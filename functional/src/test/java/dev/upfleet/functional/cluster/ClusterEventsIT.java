@@ -2,7 +2,6 @@ package dev.upfleet.functional.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.upfleet.controller.registry.EtcdCluster;
 import dev.upfleet.functional.harness.AgentProcess;
 import dev.upfleet.functional.harness.Cluster;
 import dev.upfleet.functional.harness.ControllerProcess;
@@ -17,30 +16,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Events across nodes against a real 3-member etcd, controllers and agents as separate processes. */
-class ClusterEventsIT {
+class ClusterEventsIT extends RealEtcd {
     static final Duration LIMIT = Duration.ofSeconds(30);
-    static EtcdCluster etcd;
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void startEtcd() {
-        etcd = EtcdCluster.start(3);
-    }
-
-    @AfterAll
-    static void stopEtcd() {
-        if (etcd != null) {
-            etcd.close();
-        }
-    }
 
     static List<String> lines(Path file) {
         try {

@@ -2,7 +2,6 @@ package dev.upfleet.functional.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.upfleet.controller.registry.EtcdCluster;
 import dev.upfleet.functional.harness.AgentProcess;
 import dev.upfleet.functional.harness.Cluster;
 import dev.upfleet.functional.harness.ControllerProcess;
@@ -15,31 +14,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
  * Faults during a stream of 200 {@code tick N=i} events emitted on a; b's job names {@code tick NODE=a}, so every
  * tick is relayed to b, whose event log must show each exactly once and in order.
  */
-class ClusterFaultsIT {
+class ClusterFaultsIT extends RealEtcd {
     static final int TICKS = 200;
     static final Duration PACE = Duration.ofMillis(20);
     static final Duration LIMIT = Duration.ofSeconds(60);
-    static EtcdCluster etcd;
-
-    @BeforeAll
-    static void startEtcd() {
-        etcd = EtcdCluster.start(3);
-    }
-
-    @AfterAll
-    static void stopEtcd() {
-        if (etcd != null) {
-            etcd.close();
-        }
-    }
 
     /** Emits tick N=1..TICKS on a (no_wait), paced, retrying an emit the agent did not take. */
     static final class TickStream implements AutoCloseable {

@@ -3,7 +3,6 @@ package dev.upfleet.functional.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.upfleet.controller.registry.EtcdCluster;
 import dev.upfleet.functional.harness.AgentProcess;
 import dev.upfleet.functional.harness.Cluster;
 import dev.upfleet.functional.harness.ControllerProcess;
@@ -18,26 +17,11 @@ import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Replicated job definitions: submit (validated, placed by the nodes stanza) and withdraw. */
-class ClusterJobsIT {
+class ClusterJobsIT extends RealEtcd {
     static final Duration LIMIT = Duration.ofSeconds(30);
-    static EtcdCluster etcd;
-
-    @BeforeAll
-    static void startEtcd() {
-        etcd = EtcdCluster.start(3);
-    }
-
-    @AfterAll
-    static void stopEtcd() {
-        if (etcd != null) {
-            etcd.close();
-        }
-    }
 
     static void submit(AgentProcess via, String name, String text) {
         via.cluster().submit(SubmitRequest.newBuilder().addFiles(JobFile.newBuilder().setName(name).setText(text))
