@@ -19,16 +19,15 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The state directory: one file per live instance ({@code instances/HEX(job)#HEX(instance).state}, an
- * {@link InstanceRecord}), replaced atomically on every change and deleted when the instance is destroyed. Writes run
- * in order on one writer thread so the engine thread never waits on the disk.
+ * {@link InstanceRecord}), replaced atomically on every change and deleted when the instance is destroyed. Changes are
+ * written on the engine thread right after the task that made them, before the engine takes its next input: an agent
+ * killed with SIGKILL just after a job started must find that job when it comes back, so a write may not wait in a
+ * queue behind the next task. The rewrite below keeps that cheap.
  *
  * <p>A record is written to {@code NAME.state.tmp} and then swapped with {@code NAME.state} atomically
  * ({@code renameat2(RENAME_EXCHANGE)}), so the previous record's inode stays behind as the next write's
@@ -42,12 +41,10 @@ public final class StateStore implements AutoCloseable {
     private static final HexFormat HEX = HexFormat.of();
 
     private final Path dir;
-    private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform()
-            .name("upfleet-state").daemon().unstarted(r));
-    /** Start times by pid, read once per process, and the pids each file lists (writer thread only). */
+    /** Start times by pid, read once per process, and the pids each file lists (engine thread only). */
     private final Map<Long, ProcessIdentity> identities = new HashMap<>();
     private final Map<Path, List<Long>> pidsByFile = new HashMap<>();
-    /** Cleared when the file system refuses RENAME_EXCHANGE (writer thread only). */
+    /** Cleared when the file system refuses RENAME_EXCHANGE (engine thread only). */
     private boolean exchange = true;
 
     public StateStore(Path stateDir) throws IOException {
@@ -55,11 +52,9 @@ public final class StateStore implements AutoCloseable {
         Files.createDirectories(dir);
     }
 
-    /** Queues the snapshots for writing (called on the engine thread). */
+    /** Writes the snapshots (called on the engine thread, after each task). */
     public void record(List<InstanceSnapshot> changes) {
-        if (!changes.isEmpty()) {
-            writer.execute(() -> changes.forEach(this::write));
-        }
+        changes.forEach(this::write);
     }
 
     private void write(InstanceSnapshot s) {
@@ -126,14 +121,12 @@ public final class StateStore implements AutoCloseable {
 
     /** Removes one instance's record (it was not re-adopted). */
     public void forget(String job, String instance) {
-        writer.execute(() -> {
-            try {
-                Files.deleteIfExists(dir.resolve(fileName(job, instance)));
-                Files.deleteIfExists(dir.resolve(fileName(job, instance) + ".tmp"));
-            } catch (IOException e) {
-                LOG.warn("state directory: {}", e.getMessage());
-            }
-        });
+        try {
+            Files.deleteIfExists(dir.resolve(fileName(job, instance)));
+            Files.deleteIfExists(dir.resolve(fileName(job, instance) + ".tmp"));
+        } catch (IOException e) {
+            LOG.warn("state directory: {}", e.getMessage());
+        }
     }
 
     static String fileName(String job, String instance) {
@@ -143,8 +136,7 @@ public final class StateStore implements AutoCloseable {
 
 
     @Override
-    public void close() throws InterruptedException {
-        writer.shutdown();
-        writer.awaitTermination(10, TimeUnit.SECONDS);
+    public void close() {
+        // Nothing buffered: every change is on disk when its task ends.
     }
 }
