@@ -1,9 +1,13 @@
 package dev.upfleet.controller.registry;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.upfleet.proto.cluster.v1.CommandResult;
 import dev.upfleet.proto.cluster.v1.JobDefinition;
+import dev.upfleet.proto.cluster.v1.NodeCommand;
 import dev.upfleet.proto.cluster.v1.NodeInfo;
+import dev.upfleet.proto.cluster.v1.NodeInstanceStatus;
 import dev.upfleet.proto.cluster.v1.RelayedEvent;
+import dev.upfleet.proto.control.v1.InstanceStatus;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
@@ -13,6 +17,7 @@ import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
@@ -341,6 +346,82 @@ public final class EtcdRegistry implements Registry {
         });
     }
 
+    // ---- job states -----------------------------------------------------------------------------------------------
+
+    @Override
+    public void writeStates(String node, List<InstanceStatus> put, List<InstanceStatus> delete, Lease lease) {
+        List<Op> ops = new ArrayList<>(put.size() + delete.size());
+        for (InstanceStatus s : put) {
+            ops.add(Op.put(bytes(keys.state(node, s.getJob(), s.getInstance())), ByteSequence.from(s.toByteArray()),
+                    onLease(lease)));
+        }
+        for (InstanceStatus s : delete) {
+            ops.add(Op.delete(bytes(keys.state(node, s.getJob(), s.getInstance())), DeleteOption.DEFAULT));
+        }
+        // Plain puts and deletes: a retried transaction writes the same values again, which is harmless.
+        for (int from = 0; from < ops.size(); from += MAX_TXN_EVENTS) {
+            List<Op> chunk = ops.subList(from, Math.min(ops.size(), from + MAX_TXN_EVENTS));
+            await("write " + chunk.size() + " job states of " + node, kv.txn().Then(chunk.toArray(Op[]::new)).commit());
+        }
+    }
+
+    @Override
+    public List<InstanceStatus> states(String node) {
+        return list(keys.states(node), EtcdRegistry::parseState);
+    }
+
+    @Override
+    public List<NodeInstanceStatus> allStates() {
+        return list(keys.allStates(), kv -> NodeInstanceStatus.newBuilder()
+                .setNode(RegistryKeys.firstNameIn(keys.allStates(), string(kv.getKey())))
+                .setStatus(parseState(kv)).build());
+    }
+
+    // ---- commands for other nodes --------------------------------------------------------------------------------
+
+    @Override
+    public void putCommand(String node, NodeCommand command, Lease lease) {
+        await("put command for " + node, kv.put(bytes(keys.command(node, command.getId())),
+                ByteSequence.from(command.toByteArray()), onLease(lease)));
+    }
+
+    @Override
+    public boolean takeCommand(String node, String id) {
+        return await("take command " + id, kv.delete(bytes(keys.command(node, id)))).getDeleted() > 0;
+    }
+
+    @Override
+    public Watch watchCommands(long afterRevision, Listener<PendingCommand> listener) {
+        return watch(keys.commands(), afterRevision, false, listener, event -> {
+            if (event.getEventType() != WatchEvent.EventType.PUT) {
+                return Optional.empty();
+            }
+            KeyValue kv = event.getKeyValue();
+            return Optional.of(new PendingCommand(kv.getModRevision(),
+                    RegistryKeys.firstNameIn(keys.commands(), string(kv.getKey())),
+                    parse(kv, NodeCommand.parser()::parseFrom)));
+        });
+    }
+
+    @Override
+    public void putResult(CommandResult result, Lease lease) {
+        await("put result " + result.getId(),
+                kv.put(bytes(keys.result(result.getId())), ByteSequence.from(result.toByteArray()), onLease(lease)));
+    }
+
+    @Override
+    public Watch watchResult(String id, long afterRevision, Listener<CommandResult> listener) {
+        return watch(keys.result(id), afterRevision, false, listener, event -> event.getEventType() == WatchEvent.EventType.PUT
+                && string(event.getKeyValue().getKey()).equals(keys.result(id))
+                ? Optional.of(parse(event.getKeyValue(), CommandResult.parser()::parseFrom))
+                : Optional.empty());
+    }
+
+    @Override
+    public void deleteResult(String id) {
+        await("delete result " + id, kv.delete(bytes(keys.result(id))));
+    }
+
     // ---- leadership --------------------------------------------------------------------------------------------
 
     @Override
@@ -432,6 +513,10 @@ public final class EtcdRegistry implements Registry {
 
     private static NodeInfo parseNode(KeyValue kv) {
         return parse(kv, NodeInfo.parser()::parseFrom);
+    }
+
+    private static InstanceStatus parseState(KeyValue kv) {
+        return parse(kv, InstanceStatus.parser()::parseFrom);
     }
 
     private static JobDefinition parseJob(KeyValue kv) {

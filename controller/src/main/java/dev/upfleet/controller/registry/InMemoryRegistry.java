@@ -1,9 +1,13 @@
 package dev.upfleet.controller.registry;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.upfleet.proto.cluster.v1.CommandResult;
 import dev.upfleet.proto.cluster.v1.JobDefinition;
+import dev.upfleet.proto.cluster.v1.NodeCommand;
 import dev.upfleet.proto.cluster.v1.NodeInfo;
+import dev.upfleet.proto.cluster.v1.NodeInstanceStatus;
 import dev.upfleet.proto.cluster.v1.RelayedEvent;
+import dev.upfleet.proto.control.v1.InstanceStatus;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -340,19 +344,7 @@ public final class InMemoryRegistry implements Registry {
 
     @Override
     public boolean deleteJob(String name) {
-        lock.lock();
-        try {
-            ensureOpen();
-            String key = keys.job(name);
-            if (!store.containsKey(key)) {
-                return false;
-            }
-            record(new Change(++revision, key, null));
-            changed.signalAll();
-            return true;
-        } finally {
-            lock.unlock();
-        }
+        return delete(keys.job(name));
     }
 
     @Override
@@ -365,6 +357,78 @@ public final class InMemoryRegistry implements Registry {
         return watch(keys.jobs(), afterRevision, listener, c -> Optional.of(new JobChange(c.revision(),
                 RegistryKeys.nameIn(keys.jobs(), c.key()),
                 Optional.ofNullable(c.entry()).map(InMemoryRegistry::parseJob))));
+    }
+
+    // ---- job states -----------------------------------------------------------------------------------------------
+
+    @Override
+    public void writeStates(String node, List<InstanceStatus> put, List<InstanceStatus> delete, Lease lease) {
+        lock.lock();
+        try {
+            ensureLease(lease.id());
+            List<Put> puts = put.stream()
+                    .map(s -> new Put(keys.state(node, s.getJob(), s.getInstance()), s.toByteArray(), lease.id()))
+                    .toList();
+            List<String> deletes = delete.stream()
+                    .map(s -> keys.state(node, s.getJob(), s.getInstance()))
+                    .filter(store::containsKey)
+                    .toList();
+            if (!puts.isEmpty() || !deletes.isEmpty()) {
+                write(puts, deletes);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public List<InstanceStatus> states(String node) {
+        return list(keys.states(node), (key, e) -> parseState(e));
+    }
+
+    @Override
+    public List<NodeInstanceStatus> allStates() {
+        return list(keys.allStates(), (key, e) -> NodeInstanceStatus.newBuilder()
+                .setNode(RegistryKeys.firstNameIn(keys.allStates(), key))
+                .setStatus(parseState(e)).build());
+    }
+
+    // ---- commands for other nodes --------------------------------------------------------------------------------
+
+    @Override
+    public void putCommand(String node, NodeCommand command, Lease lease) {
+        write(Map.of(keys.command(node, command.getId()), command.toByteArray()), lease.id());
+    }
+
+    @Override
+    public boolean takeCommand(String node, String id) {
+        return delete(keys.command(node, id));
+    }
+
+    @Override
+    public Watch watchCommands(long afterRevision, Listener<PendingCommand> listener) {
+        return watch(keys.commands(), afterRevision, listener, c -> c.entry() == null
+                ? Optional.empty()
+                : Optional.of(new PendingCommand(c.revision(), RegistryKeys.firstNameIn(keys.commands(), c.key()),
+                        parse(NodeCommand.parser()::parseFrom, c.entry()))));
+    }
+
+    @Override
+    public void putResult(CommandResult result, Lease lease) {
+        write(Map.of(keys.result(result.getId()), result.toByteArray()), lease.id());
+    }
+
+    @Override
+    public Watch watchResult(String id, long afterRevision, Listener<CommandResult> listener) {
+        String key = keys.result(id);
+        return watch(key, afterRevision, listener, c -> c.entry() == null || !c.key().equals(key)
+                ? Optional.empty()
+                : Optional.of(parse(CommandResult.parser()::parseFrom, c.entry())));
+    }
+
+    @Override
+    public void deleteResult(String id) {
+        delete(keys.result(id));
     }
 
     // ---- leadership --------------------------------------------------------------------------------------------
@@ -437,8 +501,30 @@ public final class InMemoryRegistry implements Registry {
         return write(values.entrySet().stream().map(e -> new Put(e.getKey(), e.getValue(), leaseId)).toList());
     }
 
-    /** Applies {@code puts} at one new revision (an etcd txn); fails whole if a lease is unknown. */
     private long write(List<Put> puts) {
+        return write(puts, List.of());
+    }
+
+    /** Deletes {@code key} at a new revision; false (and no revision) when it does not exist. */
+    private boolean delete(String key) {
+        lock.lock();
+        try {
+            ensureOpen();
+            if (!store.containsKey(key)) {
+                return false;
+            }
+            write(List.of(), List.of(key));
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Applies {@code puts} and deletes the existing keys of {@code deletes} at one new revision (an etcd txn); fails
+     * whole if a lease is unknown.
+     */
+    private long write(List<Put> puts, List<String> deletes) {
         lock.lock();
         try {
             ensureOpen();
@@ -450,6 +536,11 @@ public final class InMemoryRegistry implements Registry {
                         ? new Entry(p.value().clone(), rev, rev, 1, p.lease())
                         : new Entry(p.value().clone(), old.createRevision(), rev, old.version() + 1, p.lease());
                 record(new Change(rev, p.key(), entry));
+            }
+            for (String key : deletes) {
+                if (store.containsKey(key)) {
+                    record(new Change(rev, key, null));
+                }
             }
             changed.signalAll();
             return rev;
@@ -575,6 +666,10 @@ public final class InMemoryRegistry implements Registry {
         } catch (InvalidProtocolBufferException ex) {
             throw new RegistryException("corrupt value", ex);
         }
+    }
+
+    private static InstanceStatus parseState(Entry e) {
+        return parse(InstanceStatus.parser()::parseFrom, e);
     }
 
     private static JobDefinition parseJob(Entry e) {

@@ -1,8 +1,12 @@
 package dev.upfleet.controller.registry;
 
+import dev.upfleet.proto.cluster.v1.CommandResult;
 import dev.upfleet.proto.cluster.v1.JobDefinition;
+import dev.upfleet.proto.cluster.v1.NodeCommand;
 import dev.upfleet.proto.cluster.v1.NodeInfo;
+import dev.upfleet.proto.cluster.v1.NodeInstanceStatus;
 import dev.upfleet.proto.cluster.v1.RelayedEvent;
+import dev.upfleet.proto.control.v1.InstanceStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -10,7 +14,7 @@ import java.util.Optional;
 /**
  * The cluster's memory, and the only way the controller reaches etcd. Keys live under a configurable prefix (default
  * {@code /upfleet/}): {@code nodes/NODE}, {@code jobs/NAME}, {@code events/ORIGIN/SEQ}, {@code membership},
- * {@code leader}. Every write is one etcd transaction, so it is either fully applied or not at all, and every stored
+ * {@code leader}, {@code state/NODE/JOB/INSTANCE}, {@code commands/NODE/ID}, {@code results/ID}. Every write is one etcd transaction, so it is either fully applied or not at all, and every stored
  * change has an etcd revision that orders it against every other.
  *
  * <p>Implementations: {@code EtcdRegistry} (jetcd) and {@code InMemoryRegistry} (a complete fake with the same
@@ -114,6 +118,42 @@ public interface Registry extends AutoCloseable {
     Watch watchJobs(long afterRevision, Listener<JobChange> listener);
 
     record JobChange(long revision, String name, Optional<JobDefinition> job) {}
+
+    // ---- job states -----------------------------------------------------------------------------------------------
+
+    /**
+     * Writes what a node reported: {@code put} stored under {@code state/NODE/JOB/INSTANCE} on {@code lease} (the
+     * node's session lease, so a node's states vanish with it), and the instances of {@code delete} removed.
+     * Large updates are split into several transactions.
+     */
+    void writeStates(String node, List<InstanceStatus> put, List<InstanceStatus> delete, Lease lease);
+
+    /** The states stored for {@code node} (any order). */
+    List<InstanceStatus> states(String node);
+
+    /** Every node's stored states, by node name (each node's in key order). */
+    List<NodeInstanceStatus> allStates();
+
+    // ---- commands for other nodes --------------------------------------------------------------------------------
+
+    /** Stores {@code commands/NODE/ID} until the controller holding the node's session takes it. */
+    void putCommand(String node, NodeCommand command, Lease lease);
+
+    /** Deletes {@code commands/NODE/ID}; true for the one caller that deleted it (the command is its to run). */
+    boolean takeCommand(String node, String id);
+
+    /** Commands stored after {@code afterRevision}, in order. */
+    Watch watchCommands(long afterRevision, Listener<PendingCommand> listener);
+
+    record PendingCommand(long revision, String node, NodeCommand command) {}
+
+    /** Stores {@code results/ID}, the answer to the command with that id. */
+    void putResult(CommandResult result, Lease lease);
+
+    /** The result of command {@code id} when it is stored after {@code afterRevision}. */
+    Watch watchResult(String id, long afterRevision, Listener<CommandResult> listener);
+
+    void deleteResult(String id);
 
     // ---- leadership --------------------------------------------------------------------------------------------
 

@@ -49,12 +49,48 @@ record RegistryKeys(String prefix) {
         return prefix + "leader";
     }
 
+    String states(String node) {
+        return prefix + "state/" + requireName(node) + "/";
+    }
+
+    String allStates() {
+        return prefix + "state/";
+    }
+
+    /** Job and instance names may hold '/' (jobs in subdirectories, any instance value): escaped, so keys stay two levels. */
+    String state(String node, String job, String instance) {
+        return states(node) + escape(job) + "/" + escape(instance);
+    }
+
+    String commands() {
+        return prefix + "commands/";
+    }
+
+    String command(String node, String id) {
+        return commands() + requireName(node) + "/" + requireName(id);
+    }
+
+    String result(String id) {
+        return prefix + "results/" + requireName(id);
+    }
+
+    static String escape(String s) {
+        return s.replace("%", "%25").replace("/", "%2F");
+    }
+
     /** The part of {@code key} after {@code folder} (which must be one of the folders above). */
     static String nameIn(String folder, String key) {
         if (!key.startsWith(folder)) {
             throw new IllegalArgumentException(key + " is not under " + folder);
         }
         return key.substring(folder.length());
+    }
+
+    /** The first name after {@code folder} in {@code key}: the node of {@code state/NODE/...} or {@code commands/NODE/ID}. */
+    static String firstNameIn(String folder, String key) {
+        String rest = nameIn(folder, key);
+        int slash = rest.indexOf('/');
+        return slash < 0 ? rest : rest.substring(0, slash);
     }
 
     static String pad(long unsignedSeq) {

@@ -7,9 +7,17 @@ import dev.upfleet.controller.registry.Registry.JobChange;
 import dev.upfleet.controller.registry.Registry.Lease;
 import dev.upfleet.controller.registry.Registry.NodeChange;
 import dev.upfleet.controller.registry.Registry.StoredEvent;
+import dev.upfleet.controller.registry.Registry.PendingCommand;
+import dev.upfleet.proto.cluster.v1.CommandFailure;
+import dev.upfleet.proto.cluster.v1.CommandResult;
 import dev.upfleet.proto.cluster.v1.JobDefinition;
+import dev.upfleet.proto.cluster.v1.NodeCommand;
 import dev.upfleet.proto.cluster.v1.NodeInfo;
+import dev.upfleet.proto.cluster.v1.NodeInstanceStatus;
 import dev.upfleet.proto.cluster.v1.RelayedEvent;
+import dev.upfleet.proto.cluster.v1.Verb;
+import dev.upfleet.proto.control.v1.InstanceStatus;
+import dev.upfleet.proto.control.v1.JobRequest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -268,6 +276,64 @@ public abstract class RegistryContract {
         assertThat(changes.get(2).name()).isEqualTo("web");
         assertThat(changes.get(2).job()).isEmpty();
         assertThat(registry.jobs()).extracting(JobDefinition::getName).containsExactly("db");
+    }
+
+    // ---- job states ----------------------------------------------------------------------------------------------
+
+    private static InstanceStatus state(String job, String instance, String goal, String state) {
+        return InstanceStatus.newBuilder().setJob(job).setInstance(instance).setGoal(goal).setState(state).build();
+    }
+
+    @Test
+    void statesAreWrittenInManyTransactionsDeletedAndGoWithTheLease() {
+        Lease a = track(registry.grantLease(LONG_TTL));
+        Lease b = track(registry.grantLease(LONG_TTL));
+        // More than one etcd transaction's worth, and names with '/' and '%' that must not break the key layout.
+        List<InstanceStatus> many = IntStream.range(0, 300)
+                .mapToObj(i -> state("job" + i, i % 2 == 0 ? "" : "in/st%" + i, "start", "running")).toList();
+        registry.writeStates("a", many, List.of(), a);
+        registry.writeStates("b", List.of(state("net/web", "", "stop", "waiting")), List.of(), b);
+        assertThat(registry.states("a")).containsExactlyInAnyOrderElementsOf(many);
+        assertThat(registry.states("b")).containsExactly(state("net/web", "", "stop", "waiting"));
+
+        registry.writeStates("a", List.of(state("job1", "in/st%1", "stop", "stopping")), many.subList(2, 300), a);
+        assertThat(registry.states("a")).containsExactlyInAnyOrder(
+                state("job0", "", "start", "running"), state("job1", "in/st%1", "stop", "stopping"));
+        assertThat(registry.allStates()).extracting(NodeInstanceStatus::getNode).containsExactly("a", "a", "b");
+
+        a.close();
+        assertThat(registry.states("a")).isEmpty();
+        assertThat(registry.allStates()).extracting(NodeInstanceStatus::getNode).containsExactly("b");
+    }
+
+    // ---- commands for other nodes ----------------------------------------------------------------------------------
+
+    @Test
+    void aCommandIsTakenOnceAndItsResultIsSeenByTheAsker() throws Exception {
+        Lease lease = track(registry.grantLease(LONG_TTL));
+        var commands = new Recorder<PendingCommand>();
+        track(registry.watchCommands(base, commands));
+        NodeCommand start = NodeCommand.newBuilder().setId("c0ffee").setVerb(Verb.START)
+                .setRequest(JobRequest.newBuilder().setJob("web")).build();
+        var results = new Recorder<CommandResult>();
+        track(registry.watchResult("c0ffee", registry.currentRevision(), results));
+        track(registry.watchResult("c0ffee2", registry.currentRevision(), new Recorder<>()));
+
+        registry.putCommand("b", start, lease);
+        PendingCommand pending = commands.take(1).getFirst();
+        assertThat(pending.node()).isEqualTo("b");
+        assertThat(pending.command()).isEqualTo(start);
+        Registry other = sameStore(registry);
+        assertThat(registry.takeCommand("b", "c0ffee")).isTrue();
+        assertThat(other.takeCommand("b", "c0ffee")).isFalse();
+
+        CommandResult refused = CommandResult.newBuilder().setId("c0ffee")
+                .setFailure(CommandFailure.newBuilder().setCode(9).setMessage("Unknown job: web")).build();
+        registry.putResult(CommandResult.newBuilder().setId("c0ffee2").build(), lease); // another command's
+        registry.putResult(refused, lease);
+        assertThat(results.take(1)).containsExactly(refused);
+        registry.deleteResult("c0ffee");
+        assertThat(commands.drain()).isEmpty(); // a taken (deleted) command is not a new one
     }
 
     // ---- leadership ----------------------------------------------------------------------------------------------
