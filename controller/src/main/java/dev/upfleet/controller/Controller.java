@@ -4,6 +4,7 @@ import dev.upfleet.controller.registry.Registry;
 import dev.upfleet.controller.relay.ClusterView;
 import dev.upfleet.controller.relay.EventFeed;
 import dev.upfleet.controller.relay.LeaderDuties;
+import dev.upfleet.controller.relay.NodeCommands;
 import dev.upfleet.controller.relay.RelayContext;
 import dev.upfleet.controller.relay.RelayMetrics;
 import dev.upfleet.controller.relay.RetentionLeases;
@@ -36,6 +37,7 @@ public final class Controller implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final ClusterView view;
     private final EventFeed feed;
+    private final NodeCommands commands;
     private final LeaderDuties leader;
     private final Server server;
     private volatile boolean shuttingDown;
@@ -48,6 +50,8 @@ public final class Controller implements AutoCloseable {
         view.start();
         this.feed = new EventFeed(registry, FEED_BUFFER, executor);
         feed.start();
+        this.commands = new NodeCommands(registry, view, executor);
+        commands.start();
         RelayContext ctx = new RelayContext() {
             @Override
             public String name() {
@@ -67,6 +71,11 @@ public final class Controller implements AutoCloseable {
             @Override
             public ClusterView view() {
                 return view;
+            }
+
+            @Override
+            public NodeCommands commands() {
+                return commands;
             }
 
             @Override
@@ -123,6 +132,7 @@ public final class Controller implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        commands.close();
         feed.close();
         view.close();
         executor.shutdown();

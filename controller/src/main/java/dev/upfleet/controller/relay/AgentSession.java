@@ -4,11 +4,13 @@ import dev.upfleet.controller.registry.Registry;
 import dev.upfleet.controller.registry.RegistryException;
 import dev.upfleet.core.cluster.NodeSelector;
 import dev.upfleet.proto.cluster.v1.AgentMessage;
+import dev.upfleet.proto.cluster.v1.CommandResult;
 import dev.upfleet.proto.cluster.v1.ControllerMessage;
 import dev.upfleet.proto.cluster.v1.Delivery;
 import dev.upfleet.proto.cluster.v1.Hello;
 import dev.upfleet.proto.cluster.v1.JobDefinition;
 import dev.upfleet.proto.cluster.v1.JobDefinitions;
+import dev.upfleet.proto.cluster.v1.NodeCommand;
 import dev.upfleet.proto.cluster.v1.NodeInfo;
 import dev.upfleet.proto.cluster.v1.Progress;
 import dev.upfleet.proto.cluster.v1.PublishBatch;
@@ -17,12 +19,16 @@ import dev.upfleet.proto.cluster.v1.Published;
 import dev.upfleet.proto.cluster.v1.RelayedEvent;
 import dev.upfleet.proto.cluster.v1.Resync;
 import dev.upfleet.proto.cluster.v1.Welcome;
+import dev.upfleet.proto.control.v1.InstanceStatus;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +46,8 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
     /** Largest PublishBatch accepted; an agent sends at most this many events at once. */
     static final int MAX_BATCH = 1000;
     static final int MAX_EVENT_BYTES = 64 * 1024;
+    /** Largest job-state report accepted (instances). */
+    static final int MAX_STATES = 100_000;
 
     private final RelayContext ctx;
     private final ServerCallStreamObserver<ControllerMessage> out;
@@ -53,6 +61,12 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
     private List<JobDefinition> jobsSent;
     private long lastDelivered;
     private long lastProgressSent;
+    /** Commands sent to the agent and not answered yet, by id. */
+    private final Map<String, Consumer<CommandResult>> commands = new ConcurrentHashMap<>();
+    /** The newest job-state report not written yet (older ones are superseded, never written). */
+    private final AtomicReference<List<InstanceStatus>> latestStates = new AtomicReference<>();
+    /** What this session stored under state/NODE/ (null before its first report). Serial executor only. */
+    private Map<String, InstanceStatus> statesStored;
     private volatile boolean closed;
 
     public AgentSession(RelayContext ctx, ServerCallStreamObserver<ControllerMessage> out) {
@@ -109,7 +123,67 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
                     serial.execute(this::refreshNode);
                 }
             }
+            case STATES -> {
+                if (requireJoined()) {
+                    List<InstanceStatus> report = message.getStates().getInstancesList();
+                    if (report.size() > MAX_STATES || report.stream().anyMatch(i -> i.getJob().isEmpty())) {
+                        fail(Status.INVALID_ARGUMENT.withDescription("bad job-state report (" + report.size() + " instances)"));
+                        return;
+                    }
+                    latestStates.set(report);
+                    serial.execute(this::writeStates);
+                }
+            }
+            case COMMAND_RESULT -> {
+                if (requireJoined()) {
+                    Consumer<CommandResult> answer = commands.remove(message.getCommandResult().getId());
+                    if (answer != null) {
+                        answer.accept(message.getCommandResult());
+                    }
+                }
+            }
             case BODY_NOT_SET -> fail(Status.INVALID_ARGUMENT.withDescription("empty message"));
+        }
+    }
+
+    /** Stores the newest job-state report: only what changed, except after joining, when every key moves to this session's lease. */
+    private void writeStates() {
+        List<InstanceStatus> report = latestStates.getAndSet(null);
+        if (report == null || closed || lease == null) {
+            return;
+        }
+        boolean first = statesStored == null;
+        try {
+            Map<String, InstanceStatus> stored = first ? StateDiff.index(ctx.registry().states(node)) : statesStored;
+            Map<String, InstanceStatus> reported = StateDiff.index(report);
+            StateDiff diff = StateDiff.between(stored, reported, first);
+            if (!diff.isEmpty()) {
+                ctx.registry().writeStates(node, diff.put(), diff.delete(), lease);
+            }
+            statesStored = reported;
+        } catch (RegistryException e) {
+            // Not known what was applied: the next report (agents repeat theirs periodically) rewrites everything.
+            LOG.warn("node {}: cannot store its job states: {}", node, e.getMessage());
+            ctx.metrics().etcdError();
+            statesStored = null;
+        }
+    }
+
+    /** Sends a control command to the agent; {@code answer} gets its result, or a failure if the session ends first. */
+    void command(NodeCommand command, Consumer<CommandResult> answer) {
+        commands.put(command.getId(), answer);
+        send(ControllerMessage.newBuilder().setCommand(command).build());
+        if (closed) {
+            failCommands();
+        }
+    }
+
+    private void failCommands() {
+        for (String id : List.copyOf(commands.keySet())) {
+            Consumer<CommandResult> answer = commands.remove(id);
+            if (answer != null) {
+                answer.accept(NodeCommands.unanswered(id, node));
+            }
         }
     }
 
@@ -312,6 +386,7 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
     /** The agent went away: drop its watch and revoke its lease, which removes its node record (node-down). */
     private void end() {
         closed = true;
+        failCommands();
         if (events != null) {
             events.close();
             events = null;

@@ -144,6 +144,21 @@ public final class ClusterView implements AutoCloseable {
         recomputeInterest();
     }
 
+    /** Whether {@code node} is a member now (its record exists), whichever controller serves it. */
+    public boolean hasNode(String node) {
+        return nodes.containsKey(node);
+    }
+
+    /** The session of {@code node} if this controller serves it (the latest, should the node have reconnected). */
+    public java.util.Optional<AgentSession> session(String node) {
+        AgentSession found = null;
+        for (AgentSession s : sessions) {
+            if (node.equals(s.node())) {
+                found = s;
+            }
+        }
+        return java.util.Optional.ofNullable(found);
+    }
 
     /** The replicated jobs a node must run, by name. */
     public List<JobDefinition> jobsFor(String node, Map<String, String> labels) {

@@ -16,6 +16,9 @@ public interface RelayContext {
 
     ClusterView view();
 
+    /** Job control on other nodes, through etcd. */
+    NodeCommands commands();
+
     RelayMetrics metrics();
 
     /** Runs blocking registry calls (virtual threads). */

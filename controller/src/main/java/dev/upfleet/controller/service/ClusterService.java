@@ -18,12 +18,17 @@ import dev.upfleet.proto.cluster.v1.ListJobsReply;
 import dev.upfleet.proto.cluster.v1.ListJobsRequest;
 import dev.upfleet.proto.cluster.v1.ListNodesReply;
 import dev.upfleet.proto.cluster.v1.ListNodesRequest;
+import dev.upfleet.proto.cluster.v1.ListStatesReply;
+import dev.upfleet.proto.cluster.v1.ListStatesRequest;
+import dev.upfleet.proto.cluster.v1.NodeControlRequest;
+import dev.upfleet.proto.cluster.v1.NodeInstanceStatus;
 import dev.upfleet.proto.cluster.v1.RelayedEvent;
 import dev.upfleet.proto.cluster.v1.SubmitReply;
 import dev.upfleet.proto.cluster.v1.SubmitRequest;
 import dev.upfleet.proto.cluster.v1.WatchRequest;
 import dev.upfleet.proto.cluster.v1.WithdrawReply;
 import dev.upfleet.proto.cluster.v1.WithdrawRequest;
+import dev.upfleet.proto.control.v1.StatusReply;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -143,6 +148,35 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
         });
     }
 
+    /** Answered by the node's agent, however long the command takes there; the registry writes run on a virtual thread. */
+    @Override
+    public void nodeControl(NodeControlRequest request, StreamObserver<StatusReply> responses) {
+        ctx.executor().execute(() -> {
+            try {
+                ctx.commands().ask(request.getNode(), request.getVerb(), request.getRequest()).whenComplete((status, error) -> {
+                    if (error == null) {
+                        responses.onNext(StatusReply.newBuilder().setStatus(status).build());
+                        responses.onCompleted();
+                    } else {
+                        responses.onError(statusOf(error).asRuntimeException());
+                    }
+                });
+            } catch (RuntimeException e) {
+                responses.onError(statusOf(e).asRuntimeException());
+            }
+        });
+    }
+
+    @Override
+    public void listStates(ListStatesRequest request, StreamObserver<ListStatesReply> responses) {
+        unary(responses, () -> ListStatesReply.newBuilder().addAllStates(ctx.registry().allStates().stream()
+                .filter(s -> request.getJob().isEmpty() || s.getStatus().getJob().equals(request.getJob()))
+                .sorted(Comparator.comparing(NodeInstanceStatus::getNode)
+                        .thenComparing(s -> s.getStatus().getJob())
+                        .thenComparing(s -> s.getStatus().getInstance()))
+                .toList()).build());
+    }
+
     @Override
     public void watch(WatchRequest request, StreamObserver<RelayedEvent> responses) {
         ServerCallStreamObserver<RelayedEvent> out = (ServerCallStreamObserver<RelayedEvent>) responses;
@@ -183,17 +217,22 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
         T reply;
         try {
             reply = call.run();
-        } catch (StatusRuntimeException e) {
-            responses.onError(e);
-            return;
-        } catch (RegistryException e) {
-            responses.onError(Status.UNAVAILABLE.withDescription("etcd: " + e.getMessage()).asRuntimeException());
-            return;
         } catch (RuntimeException e) {
-            responses.onError(Status.INTERNAL.withDescription(e.toString()).asRuntimeException());
+            responses.onError(statusOf(e).asRuntimeException());
             return;
         }
         responses.onNext(reply);
         responses.onCompleted();
+    }
+
+    /** The one place where failures become gRPC statuses. */
+    private static Status statusOf(Throwable failure) {
+        Throwable t = failure instanceof java.util.concurrent.CompletionException c && c.getCause() != null
+                ? c.getCause() : failure;
+        return switch (t) {
+            case StatusRuntimeException e -> e.getStatus();
+            case RegistryException e -> Status.UNAVAILABLE.withDescription("etcd: " + e.getMessage());
+            default -> Status.INTERNAL.withDescription(t.toString());
+        };
     }
 }

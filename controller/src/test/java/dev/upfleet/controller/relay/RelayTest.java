@@ -5,7 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.upfleet.controller.Controller;
 import dev.upfleet.controller.registry.InMemoryRegistry;
+import dev.upfleet.proto.cluster.v1.AgentMessage;
 import dev.upfleet.proto.cluster.v1.ClusterEmitRequest;
+import dev.upfleet.proto.cluster.v1.CommandFailure;
+import dev.upfleet.proto.cluster.v1.CommandResult;
+import dev.upfleet.proto.cluster.v1.JobStates;
+import dev.upfleet.proto.cluster.v1.ListStatesRequest;
+import dev.upfleet.proto.cluster.v1.NodeCommand;
+import dev.upfleet.proto.cluster.v1.NodeControlRequest;
+import dev.upfleet.proto.cluster.v1.NodeInstanceStatus;
+import dev.upfleet.proto.cluster.v1.Verb;
+import dev.upfleet.proto.control.v1.InstanceStatus;
+import dev.upfleet.proto.control.v1.JobRequest;
+import dev.upfleet.proto.control.v1.StatusReply;
 import dev.upfleet.proto.cluster.v1.ClusterGrpc;
 import dev.upfleet.proto.cluster.v1.ControllerMessage;
 import dev.upfleet.proto.cluster.v1.JobFile;
@@ -254,5 +266,99 @@ class RelayTest {
             assertThat(got).extracting(e -> e.getName() + " " + e.getOriginNode() + " " + e.getEnv(0))
                     .containsExactly("node-up c NODE=c", "node-down c NODE=c");
         }
+    }
+
+    private static InstanceStatus state(String job, String goal, String state) {
+        return InstanceStatus.newBuilder().setJob(job).setGoal(goal).setState(state).build();
+    }
+
+    private static AgentMessage states(InstanceStatus... instances) {
+        return AgentMessage.newBuilder().setStates(JobStates.newBuilder().addAllInstances(List.of(instances))).build();
+    }
+
+    private List<String> clusterList(String job) {
+        return ClusterGrpc.newBlockingStub(channel).listStates(ListStatesRequest.newBuilder().setJob(job).build())
+                .getStatesList().stream()
+                .map(s -> s.getNode() + " " + s.getStatus().getJob() + " " + s.getStatus().getGoal() + "/" + s.getStatus().getState())
+                .toList();
+    }
+
+    private List<String> awaitClusterList(String job, List<String> expected) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        List<String> now = clusterList(job);
+        while (!now.equals(expected) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            now = clusterList(job);
+        }
+        return now;
+    }
+
+    @Test
+    void reportedStatesAreListedAndGoWithTheNode() throws Exception {
+        try (ScriptedAgent a = join("a", Map.of(), List.of(), 0); ScriptedAgent b = join("b", Map.of(), List.of(), 0)) {
+            a.send(states(state("db", "start", "running"), state("web", "stop", "waiting")));
+            b.send(states(state("web", "start", "running")));
+            assertThat(awaitClusterList("", List.of("a db start/running", "a web stop/waiting", "b web start/running")))
+                    .containsExactly("a db start/running", "a web stop/waiting", "b web start/running");
+            // A later report replaces the earlier one: changed and vanished instances included.
+            a.send(states(state("web", "start", "running")));
+            assertThat(awaitClusterList("web", List.of("a web start/running", "b web start/running")))
+                    .containsExactly("a web start/running", "b web start/running");
+            assertThat(clusterList("db")).isEmpty();
+            b.close();
+            assertThat(awaitClusterList("", List.of("a web start/running"))).containsExactly("a web start/running");
+        }
+    }
+
+    @Test
+    void aCommandForANodeIsAnsweredByItsAgent() throws Exception {
+        try (ScriptedAgent b = join("b", Map.of(), List.of(), 0)) {
+            var stub = ClusterGrpc.newFutureStub(channel);
+            var started = stub.nodeControl(NodeControlRequest.newBuilder().setNode("b").setVerb(Verb.START)
+                    .setRequest(JobRequest.newBuilder().setJob("web")).build());
+            NodeCommand command = b.next(ControllerMessage.BodyCase.COMMAND).getCommand();
+            assertThat(command.getVerb()).isEqualTo(Verb.START);
+            assertThat(command.getRequest().getJob()).isEqualTo("web");
+            b.send(AgentMessage.newBuilder().setCommandResult(CommandResult.newBuilder().setId(command.getId())
+                    .setStatus(state("web", "start", "running"))).build());
+            assertThat(started.get(10, TimeUnit.SECONDS)).isEqualTo(
+                    StatusReply.newBuilder().setStatus(state("web", "start", "running")).build());
+
+            var refused = stub.nodeControl(NodeControlRequest.newBuilder().setNode("b").setVerb(Verb.STATUS)
+                    .setRequest(JobRequest.newBuilder().setJob("nosuch")).build());
+            command = b.next(ControllerMessage.BodyCase.COMMAND).getCommand();
+            b.send(AgentMessage.newBuilder().setCommandResult(CommandResult.newBuilder().setId(command.getId())
+                    .setFailure(CommandFailure.newBuilder().setCode(Status.Code.FAILED_PRECONDITION.value())
+                            .setMessage("Unknown job: nosuch"))).build());
+            assertThatThrownBy(() -> refused.get(10, TimeUnit.SECONDS)).cause()
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                        assertThat(e.getStatus().getDescription()).isEqualTo("Unknown job: nosuch");
+                    });
+
+            // The agent goes away with a command unanswered: the asker hears so instead of waiting for ever.
+            var orphan = stub.nodeControl(NodeControlRequest.newBuilder().setNode("b").setVerb(Verb.STOP)
+                    .setRequest(JobRequest.newBuilder().setJob("web")).build());
+            b.next(ControllerMessage.BodyCase.COMMAND);
+            b.close();
+            assertThatThrownBy(() -> orphan.get(10, TimeUnit.SECONDS)).cause()
+                    .isInstanceOfSatisfying(StatusRuntimeException.class,
+                            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+        }
+    }
+
+    @Test
+    void aCommandForAnUnknownNodeIsRefusedAtOnce() {
+        var stub = ClusterGrpc.newBlockingStub(channel);
+        assertThatThrownBy(() -> stub.nodeControl(NodeControlRequest.newBuilder().setNode("zz").setVerb(Verb.STATUS)
+                .setRequest(JobRequest.newBuilder().setJob("web")).build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+                    assertThat(e.getStatus().getDescription()).isEqualTo("Unknown node: zz");
+                });
+        assertThatThrownBy(() -> stub.nodeControl(NodeControlRequest.newBuilder().setNode("../x").setVerb(Verb.STATUS)
+                .build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT));
     }
 }
