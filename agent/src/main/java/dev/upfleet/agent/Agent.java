@@ -194,9 +194,11 @@ public final class Agent implements AutoCloseable {
         EngineControl control = new EngineControl(loop, reloadConfiguration);
         late.add(control);
         Set<PosixFilePermission> mode = permissions(settings.socketMode());
-        resources.add(new ControlServer(settings.socket(), control, link, ControlServer.Options.defaults().withMode(mode)));
+        ControlServer controlServer = new ControlServer(settings.socket(), control, link,
+                ControlServer.Options.defaults().withMode(mode));
+        resources.add(controlServer);
         if (link != null) {
-            link.start();
+            link.start(controlServer.clusterControl());
         }
 
         if (registry != null) {

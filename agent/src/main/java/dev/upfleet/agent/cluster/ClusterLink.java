@@ -1,14 +1,18 @@
 package dev.upfleet.agent.cluster;
 
 import dev.upfleet.agent.control.ClusterAccess;
+import dev.upfleet.agent.control.ClusterControl;
 import dev.upfleet.agent.engine.EngineLoop;
 import dev.upfleet.agent.engine.EngineObserver;
+import dev.upfleet.agent.engine.JobState;
 import dev.upfleet.proto.cluster.v1.AgentMessage;
 import dev.upfleet.proto.cluster.v1.Applied;
 import dev.upfleet.proto.cluster.v1.ClusterGrpc;
 import dev.upfleet.proto.cluster.v1.ControllerMessage;
 import dev.upfleet.proto.cluster.v1.Hello;
 import dev.upfleet.proto.cluster.v1.Interest;
+import dev.upfleet.proto.cluster.v1.JobStates;
+import dev.upfleet.proto.cluster.v1.NodeCommand;
 import dev.upfleet.proto.cluster.v1.PublishBatch;
 import dev.upfleet.proto.cluster.v1.RelayedEvent;
 import io.grpc.ChannelCredentials;
@@ -31,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * The agent's side of the cluster: one session with a controller at a time, failing over to the next on any error.
  * It publishes the local events some node is interested in (through the {@link Outbox}), applies delivered events in
  * etcd order exactly once (the applied revision is recorded before the next event is applied), keeps the replicated
- * job files in step, and turns a lost history into a {@code cluster-resync} event. Losing every controller never
- * stops local jobs: the engine does not wait for any of this.
+ * job files in step, turns a lost history into a {@code cluster-resync} event, reports its job states (coalesced,
+ * and repeated now and then so a lost write heals) and runs job commands other nodes send it. Losing every
+ * controller never stops local jobs: the engine does not wait for any of this.
  */
 public final class ClusterLink implements EngineObserver, ClusterAccess, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("init");
@@ -40,6 +45,10 @@ public final class ClusterLink implements EngineObserver, ClusterAccess, AutoClo
     private static final long MAX_BACKOFF_MS = 2000;
     /** The controllers' limit on one relayed event (AgentSession.MAX_EVENT_BYTES; seq and revision fit in it). */
     static final int MAX_EVENT_BYTES = 64 * 1024 - 64;
+    /** A burst of transitions becomes one state report. */
+    private static final long STATES_COALESCE_MS = 200;
+    /** Unchanged states are reported again this often (the controller writes nothing when they match). */
+    private static final long STATES_REPEAT_MS = 30_000;
 
     /** How this node joins. */
     public record Settings(String node, Map<String, String> labels, List<String> controllers,
@@ -53,6 +62,10 @@ public final class ClusterLink implements EngineObserver, ClusterAccess, AutoClo
     private final Outbox outbox;
     private final Thread connector;
     private final Thread sender;
+    private final Thread reporter;
+    private final Object statesLock = new Object();
+    private boolean statesDirty; // guarded by statesLock
+    private volatile ClusterControl control;
     private final AtomicLong latestRevision = new AtomicLong();
     private volatile Set<String> publishNames = Set.of();
     private volatile Set<String> interest = Set.of();
@@ -75,11 +88,15 @@ public final class ClusterLink implements EngineObserver, ClusterAccess, AutoClo
         this.outbox = new Outbox(settings.outboxCapacity());
         this.connector = Thread.ofPlatform().name("upfleet-cluster").daemon().unstarted(this::connectLoop);
         this.sender = Thread.ofPlatform().name("upfleet-publish").daemon().unstarted(this::sendLoop);
+        this.reporter = Thread.ofPlatform().name("upfleet-states").daemon().unstarted(this::reportLoop);
     }
 
-    public void start() {
+    /** Starts joining; job commands from other nodes and state reports go through {@code control}. */
+    public void start(ClusterControl control) {
+        this.control = control;
         connector.start();
         sender.start();
+        reporter.start();
     }
 
     public boolean connected() {
@@ -179,8 +196,10 @@ public final class ClusterLink implements EngineObserver, ClusterAccess, AutoClo
                     Session s = new Session(channel, requests, target);
                     session = s;
                     outbox.resend(s);
+                    statesChanged();
                     LOG.info("joined the cluster through controller {} as {}", target, settings.node());
                 }
+                case COMMAND -> runCommand(message.getCommand());
                 case DELIVERY -> {
                     for (RelayedEvent e : message.getDelivery().getEventsList()) {
                         latestRevision.accumulateAndGet(e.getRevision(), Math::max);
@@ -220,6 +239,54 @@ public final class ClusterLink implements EngineObserver, ClusterAccess, AutoClo
         @Override
         public void onCompleted() {
             ended.countDown();
+        }
+    }
+
+    /** A job command from another node: answered on the session it came on (a later session's controller has moved on). */
+    private void runCommand(NodeCommand command) {
+        Session s = session;
+        ClusterControl c = control;
+        if (s != null && c != null) {
+            c.run(command, result -> send(s, AgentMessage.newBuilder().setCommandResult(result).build()));
+        }
+    }
+
+    // ---- job states ----------------------------------------------------------------------------------------------
+
+    @Override
+    public void stateChanged(String job, String instance, JobState from, JobState to) {
+        statesChanged();
+    }
+
+    private void statesChanged() {
+        synchronized (statesLock) {
+            statesDirty = true;
+            statesLock.notifyAll();
+        }
+    }
+
+    private void reportLoop() {
+        while (!closed) {
+            try {
+                synchronized (statesLock) {
+                    long until = System.currentTimeMillis() + STATES_REPEAT_MS;
+                    for (long left = STATES_REPEAT_MS; !statesDirty && !closed && left > 0;
+                         left = until - System.currentTimeMillis()) {
+                        statesLock.wait(left);
+                    }
+                    statesDirty = false;
+                }
+                Thread.sleep(STATES_COALESCE_MS);
+                Session s = session;
+                if (s != null) {
+                    var states = control.states().toCompletableFuture().get(10, TimeUnit.SECONDS);
+                    send(s, AgentMessage.newBuilder().setStates(JobStates.newBuilder().addAllInstances(states)).build());
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                LOG.debug("job states not reported: {}", e.toString()); // the next round reports them
+            }
         }
     }
 
@@ -274,6 +341,7 @@ public final class ClusterLink implements EngineObserver, ClusterAccess, AutoClo
 
     /** After a configuration change (on the engine thread): tell the controller if this node's interest changed. */
     public void configurationChanged() {
+        statesChanged(); // classes came or went: initctl list changed
         Set<String> now = interestOnLoop.get();
         if (!now.equals(interest)) {
             interest = now;
@@ -340,6 +408,7 @@ public final class ClusterLink implements EngineObserver, ClusterAccess, AutoClo
         }
         connector.interrupt();
         sender.interrupt();
+        reporter.interrupt();
         outbox.wakeUp();
     }
 }

@@ -9,12 +9,17 @@ import dev.upfleet.proto.cluster.v1.ListJobsReply;
 import dev.upfleet.proto.cluster.v1.ListJobsRequest;
 import dev.upfleet.proto.cluster.v1.ListNodesReply;
 import dev.upfleet.proto.cluster.v1.ListNodesRequest;
+import dev.upfleet.proto.cluster.v1.ListStatesReply;
+import dev.upfleet.proto.cluster.v1.ListStatesRequest;
+import dev.upfleet.proto.cluster.v1.NodeControlRequest;
+import dev.upfleet.proto.cluster.v1.Verb;
 import dev.upfleet.proto.cluster.v1.RelayedEvent;
 import dev.upfleet.proto.cluster.v1.SubmitReply;
 import dev.upfleet.proto.cluster.v1.SubmitRequest;
 import dev.upfleet.proto.cluster.v1.WatchRequest;
 import dev.upfleet.proto.cluster.v1.WithdrawReply;
 import dev.upfleet.proto.cluster.v1.WithdrawRequest;
+import dev.upfleet.proto.control.v1.StatusReply;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -104,6 +109,26 @@ final class ClusterGateway extends ClusterGrpc.ClusterImplBase {
     @Override
     public void listNodes(ListNodesRequest request, StreamObserver<ListNodesReply> out) {
         forward(out, (stub, o) -> stub.listNodes(request, o));
+    }
+
+    @Override
+    public void listStates(ListStatesRequest request, StreamObserver<ListStatesReply> out) {
+        forward(out, (stub, o) -> stub.listStates(request, o));
+    }
+
+    /** No deadline: like a local start, it waits as long as the job takes to settle on its node. */
+    @Override
+    public void nodeControl(NodeControlRequest request, StreamObserver<StatusReply> out) {
+        if (request.getVerb() != Verb.STATUS
+                && !allowed("You do not have permission to modify job: " + request.getRequest().getJob(), out)) {
+            return;
+        }
+        Channel channel = cluster.controller();
+        if (channel == null) {
+            out.onError(notConnected());
+            return;
+        }
+        ClusterGrpc.newStub(channel).nodeControl(request, out);
     }
 
     @Override

@@ -56,6 +56,7 @@ public final class ControlServer implements AutoCloseable {
     private final Path socket;
     private final EventLoopGroup group;
     private final ControlService service;
+    private final ClusterControl clusterControl;
     private final Server server;
 
     public ControlServer(Path socket, JobControl control) throws IOException {
@@ -83,6 +84,7 @@ public final class ControlServer implements AutoCloseable {
         removeStale(this.socket);
         Files.createDirectories(this.socket.getParent());
         this.service = new ControlService(control, policy, options.monitorBuffer());
+        this.clusterControl = new ClusterControl(service, control);
         this.group = new MultiThreadIoEventLoopGroup(options.eventLoopThreads(), NioIoHandler.newFactory());
         NettyServerBuilder builder = NettyServerBuilder.forAddress(UnixDomainSocketAddress.of(this.socket))
                 .channelType(NioServerDomainSocketChannel.class)
@@ -106,6 +108,11 @@ public final class ControlServer implements AutoCloseable {
 
     public Path socket() {
         return socket;
+    }
+
+    /** The same control, for requests that come from the cluster. */
+    public ClusterControl clusterControl() {
+        return clusterControl;
     }
 
     @Override

@@ -51,16 +51,19 @@ final class ArgParser {
 
     private static final Opt NO_WAIT = new Opt('n', "no-wait", false);
     private static final Opt GLOBAL_ENV = new Opt('g', "global", false);
+    /** Cluster options: a job on another node, or every node's. */
+    private static final Opt NODE = new Opt('\0', "node", true);
+    private static final Opt CLUSTER = new Opt('\0', "cluster", false);
 
     /** Options of each command; a command missing here is unknown. */
     static final Map<String, List<Opt>> COMMANDS = Map.ofEntries(
-            Map.entry("start", List.of(NO_WAIT)),
-            Map.entry("stop", List.of(NO_WAIT)),
-            Map.entry("restart", List.of(NO_WAIT)),
+            Map.entry("start", List.of(NO_WAIT, NODE)),
+            Map.entry("stop", List.of(NO_WAIT, NODE)),
+            Map.entry("restart", List.of(NO_WAIT, NODE)),
             Map.entry("reload", List.of()),
-            Map.entry("status", List.of()),
-            Map.entry("list", List.of()),
-            Map.entry("emit", List.of(NO_WAIT, new Opt('\0', "cluster", false), new Opt('\0', "nodes", true))),
+            Map.entry("status", List.of(NODE, CLUSTER)),
+            Map.entry("list", List.of(CLUSTER)),
+            Map.entry("emit", List.of(NO_WAIT, CLUSTER, new Opt('\0', "nodes", true))),
             Map.entry("submit", List.of()),
             Map.entry("withdraw", List.of()),
             Map.entry("nodes", List.of()),
@@ -76,7 +79,7 @@ final class ArgParser {
             Map.entry("set-env", List.of(GLOBAL_ENV, new Opt('r', "retain", false))),
             Map.entry("unset-env", List.of(GLOBAL_ENV)),
             Map.entry("reset-env", List.of(GLOBAL_ENV)),
-            Map.entry("monitor", List.of(new Opt('\0', "cluster", false))),
+            Map.entry("monitor", List.of(CLUSTER)),
             Map.entry("list-sessions", List.of()),
             Map.entry("notify-disk-writeable", List.of()),
             Map.entry("help", List.of()));

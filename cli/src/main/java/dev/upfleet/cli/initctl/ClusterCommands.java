@@ -12,11 +12,18 @@ import dev.upfleet.proto.cluster.v1.ListJobsReply;
 import dev.upfleet.proto.cluster.v1.ListJobsRequest;
 import dev.upfleet.proto.cluster.v1.ListNodesReply;
 import dev.upfleet.proto.cluster.v1.ListNodesRequest;
+import dev.upfleet.proto.cluster.v1.ListStatesReply;
+import dev.upfleet.proto.cluster.v1.ListStatesRequest;
+import dev.upfleet.proto.cluster.v1.NodeControlRequest;
+import dev.upfleet.proto.cluster.v1.NodeInstanceStatus;
+import dev.upfleet.proto.cluster.v1.Verb;
 import dev.upfleet.proto.cluster.v1.NodeInfo;
 import dev.upfleet.proto.cluster.v1.SubmitReply;
 import dev.upfleet.proto.cluster.v1.SubmitRequest;
 import dev.upfleet.proto.cluster.v1.WithdrawReply;
 import dev.upfleet.proto.cluster.v1.WithdrawRequest;
+import dev.upfleet.proto.control.v1.JobRequest;
+import dev.upfleet.proto.control.v1.StatusReply;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import java.io.IOException;
@@ -30,7 +37,8 @@ import java.util.stream.Collectors;
 
 /**
  * The cluster verbs: {@code emit --cluster|--nodes SELECTOR}, {@code submit FILE...}, {@code withdraw JOB...},
- * {@code nodes}, {@code jobs} and {@code monitor --cluster}. They reach the cluster through the local agent's socket,
+ * {@code nodes}, {@code jobs}, {@code monitor --cluster}, {@code list --cluster}, {@code status --cluster JOB} and
+ * {@code start|stop|restart|status --node NODE JOB}. They reach the cluster through the local agent's socket,
  * which serves the Cluster service and forwards to its controller.
  */
 final class ClusterCommands {
@@ -105,6 +113,39 @@ final class ClusterCommands {
             out.println(j.getName());
         }
         return 0;
+    }
+
+    /** A job command run by another node's agent; its answer is printed as a local one would be. */
+    int onNode(Verb verb, JobRequest request) {
+        StatusReply reply = call("NodeControl", NodeControlRequest.newBuilder().setNode(inv.value("node")).setVerb(verb)
+                .setRequest(request).build(), StatusReply.parser());
+        out.println(Formats.status(reply.getStatus()));
+        return 0;
+    }
+
+    /** Every node's jobs, as each node's {@code initctl list} shows them, each line prefixed {@code NODE: }. */
+    int list() {
+        states("").forEach(this::printState);
+        return 0;
+    }
+
+    /** JOB on every node that has it; Upstart's {@code Unknown job} when none has. */
+    int status(String job) {
+        List<NodeInstanceStatus> states = states(job);
+        if (states.isEmpty()) {
+            throw new Failure("Unknown job: " + job);
+        }
+        states.forEach(this::printState);
+        return 0;
+    }
+
+    private List<NodeInstanceStatus> states(String job) {
+        return call("ListStates", ListStatesRequest.newBuilder().setJob(job).build(), ListStatesReply.parser())
+                .getStatesList();
+    }
+
+    private void printState(NodeInstanceStatus s) {
+        out.println(s.getNode() + ": " + Formats.status(s.getStatus()));
     }
 
     /** Every relayed event as it is stored: {@code NODE NAME KEY=VALUE...}. */

@@ -11,6 +11,7 @@ import dev.upfleet.proto.control.v1.Empty;
 import dev.upfleet.proto.control.v1.EnvRequest;
 import dev.upfleet.proto.control.v1.EventMessage;
 import dev.upfleet.proto.control.v1.InstanceStatus;
+import dev.upfleet.proto.cluster.v1.Verb;
 import dev.upfleet.proto.control.v1.JobRequest;
 import dev.upfleet.proto.control.v1.LogPriorityRequest;
 import java.io.PrintStream;
@@ -38,12 +39,20 @@ final class Commands {
     int run() throws UsageError {
         List<String> args = inv.args();
         return switch (inv.command()) {
-            case "start" -> printStatus(rpc().start(jobRequest()).getStatus());
-            case "stop" -> printStatus(rpc().stop(jobRequest()).getStatus());
-            case "restart" -> printStatus(rpc().restart(jobRequest()).getStatus());
-            case "status" -> printStatus(rpc().status(jobRequest()).getStatus());
+            case "start" -> inv.has("node") ? cluster().onNode(Verb.START, namedJobRequest())
+                    : printStatus(rpc().start(jobRequest()).getStatus());
+            case "stop" -> inv.has("node") ? cluster().onNode(Verb.STOP, namedJobRequest())
+                    : printStatus(rpc().stop(jobRequest()).getStatus());
+            case "restart" -> inv.has("node") ? cluster().onNode(Verb.RESTART, namedJobRequest())
+                    : printStatus(rpc().restart(jobRequest()).getStatus());
+            case "status" -> inv.has("cluster") ? cluster().status(namedJobRequest().getJob())
+                    : inv.has("node") ? cluster().onNode(Verb.STATUS, namedJobRequest())
+                    : printStatus(rpc().status(jobRequest()).getStatus());
             case "reload" -> done(rpc().reload(jobRequest()));
             case "list" -> {
+                if (inv.has("cluster")) {
+                    yield cluster().list();
+                }
                 rpc().list(Empty.getDefaultInstance()).getInstancesList().forEach(s -> out.println(Formats.status(s)));
                 yield 0;
             }
@@ -120,6 +129,14 @@ final class Commands {
         }
         return JobRequest.newBuilder().setJob(args.getFirst()).addAllEnv(args.subList(1, args.size()))
                 .setNoWait(inv.has("no-wait")).build();
+    }
+
+    /** A job named on the command line: another node's job cannot be the calling one. */
+    private JobRequest namedJobRequest() throws UsageError {
+        if (inv.args().isEmpty()) {
+            throw new UsageError("missing job name");
+        }
+        return jobRequest();
     }
 
     private EnvRequest.Builder envRequest() {

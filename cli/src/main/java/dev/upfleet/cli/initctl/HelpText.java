@@ -76,6 +76,10 @@ final class HelpText {
                   jobs                        List the replicated job definitions.
                   nodes                       List the cluster's nodes and their labels.
                   monitor --cluster           Show relayed events as they are stored.
+                  list --cluster              List every node's jobs and their states (NODE: JOB GOAL/STATE).
+                  status --cluster JOB        Show JOB's status on every node that has it.
+                  start|stop|restart|status --node NODE JOB [K=V]...
+                                              Act on JOB on node NODE, as initctl there would.
 
                 For more information on a command, try `initctl COMMAND --help'.
                 """;
