@@ -59,8 +59,8 @@ public final class ControllerMain implements Callable<Integer> {
     public Integer call() throws Exception {
         ServerCredentials credentials = credentials();
         InetSocketAddress address = address(listen);
-        Registry registry = new EtcdRegistry(etcd, prefix, Duration.ofSeconds(5));
         PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Registry registry = new EtcdRegistry(etcd, prefix, Duration.ofSeconds(5), meters);
         CountDownLatch stop = new CountDownLatch(1);
         try (Controller controller = new Controller(new Controller.Settings(address.getHostString() + ":" + address.getPort(),
                 address, credentials, parseDuration(retention), parseDuration(sessionTtl)), registry, meters);

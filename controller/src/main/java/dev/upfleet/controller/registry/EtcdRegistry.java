@@ -22,6 +22,10 @@ import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
 import io.etcd.jetcd.watch.WatchEvent;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,13 +75,16 @@ public final class EtcdRegistry implements Registry {
     private final AtomicLong knownCompaction = new AtomicLong();
     private final Set<EtcdWatch<?>> watches = ConcurrentHashMap.newKeySet();
     private final Set<EtcdLease> leases = ConcurrentHashMap.newKeySet();
+    private final Timer requests;
+    private final Counter errors;
 
     /**
      * @param endpoints etcd client URLs, e.g. {@code http://10.0.0.1:2379}
      * @param prefix key prefix ending in '/', {@code /upfleet/} by default
      * @param requestTimeout bound of every request (campaign waits are not bounded: they wait for the leader to go)
+     * @param meters where the latency and failures of etcd requests are recorded
      */
-    public EtcdRegistry(List<String> endpoints, String prefix, Duration requestTimeout) {
+    public EtcdRegistry(List<String> endpoints, String prefix, Duration requestTimeout, MeterRegistry meters) {
         if (endpoints.isEmpty()) {
             throw new IllegalArgumentException("no etcd endpoints");
         }
@@ -88,9 +95,18 @@ public final class EtcdRegistry implements Registry {
                 .connectTimeout(requestTimeout)
                 .build();
         this.kv = client.getKVClient();
+        this.requests = Timer.builder("upfleet_etcd_request").description("etcd requests, answered or failed")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(requestTimeout).register(meters);
+        this.errors = Counter.builder("upfleet_etcd_errors").description("Failed etcd requests").register(meters);
     }
 
-    /** With the default prefix and a {@link #DEFAULT_TIMEOUT} request timeout. */
+    /** Without metrics. */
+    public EtcdRegistry(List<String> endpoints, String prefix, Duration requestTimeout) {
+        this(endpoints, prefix, requestTimeout, new CompositeMeterRegistry());
+    }
+
+    /** With the default prefix and a {@link #DEFAULT_TIMEOUT} request timeout, without metrics. */
     public EtcdRegistry(List<String> endpoints) {
         this(endpoints, RegistryKeys.DEFAULT_PREFIX, DEFAULT_TIMEOUT);
     }
@@ -553,6 +569,7 @@ public final class EtcdRegistry implements Registry {
     }
 
     private <T> T awaitInterruptibly(String what, CompletableFuture<T> request) throws InterruptedException {
+        long start = System.nanoTime();
         try {
             return request.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -561,10 +578,14 @@ public final class EtcdRegistry implements Registry {
         } catch (TimeoutException e) {
             // jetcd may still retry it in the background; every write here is idempotent for that reason.
             request.cancel(true);
+            errors.increment();
             throw new RegistryException(what + ": no answer from etcd within " + timeout, e);
         } catch (ExecutionException e) {
+            errors.increment();
             Throwable cause = e.getCause();
             throw new RegistryException(what + ": " + cause.getMessage(), cause);
+        } finally {
+            requests.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
         }
     }
 }

@@ -164,7 +164,6 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
         } catch (RegistryException e) {
             // Not known what was applied: the next report (agents repeat theirs periodically) rewrites everything.
             LOG.warn("node {}: cannot store its job states: {}", node, e.getMessage());
-            ctx.metrics().etcdError();
             statesStored = null;
         }
     }
@@ -303,7 +302,6 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
             // one is not stored: end the session. The agent reconnects (here or to another controller) and sends
             // everything unacknowledged again, in order; storing is idempotent, so nothing is stored twice.
             LOG.warn("node {}: cannot store {} events, ending its session: {}", node, batch.getEventsCount(), e.getMessage());
-            ctx.metrics().etcdError();
             fail(Status.UNAVAILABLE.withDescription("cannot store events: " + e.getMessage()));
         }
     }

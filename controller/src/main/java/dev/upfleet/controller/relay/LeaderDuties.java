@@ -59,7 +59,6 @@ public final class LeaderDuties implements AutoCloseable {
                 return;
             } catch (RuntimeException e) {
                 LOG.warn("leadership: {}", e.toString());
-                metrics.etcdError();
                 sleepQuietly(1000);
             } finally {
                 metrics.leading(false);
@@ -142,7 +141,6 @@ public final class LeaderDuties implements AutoCloseable {
                 LOG.info("compacted etcd history up to revision {}", candidate.revision());
             }
         } catch (RegistryException e) {
-            metrics.etcdError();
             LOG.warn("compaction: {}", e.getMessage());
         }
     }

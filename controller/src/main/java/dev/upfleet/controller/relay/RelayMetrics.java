@@ -8,13 +8,15 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** The controller's metrics: agents, events stored and delivered, relay latency, etcd errors, leadership. */
+/**
+ * The controller's relay metrics: agents, events stored and delivered, relay latency, leadership. (etcd request
+ * latency and failures are recorded where every request passes: {@code EtcdRegistry}.)
+ */
 public final class RelayMetrics {
     private final AtomicInteger agents = new AtomicInteger();
     private final AtomicInteger leader = new AtomicInteger();
     private final Counter stored;
     private final Counter delivered;
-    private final Counter etcdErrors;
     private final Timer relayLatency;
 
     public RelayMetrics(MeterRegistry registry) {
@@ -22,7 +24,6 @@ public final class RelayMetrics {
         Gauge.builder("upfleet_leader", leader, AtomicInteger::get).description("1 while this controller leads").register(registry);
         stored = Counter.builder("upfleet_events_relayed").description("Events stored in etcd for relay").register(registry);
         delivered = Counter.builder("upfleet_events_delivered").description("Events delivered to agents").register(registry);
-        etcdErrors = Counter.builder("upfleet_etcd_errors").description("Failed etcd requests").register(registry);
         relayLatency = Timer.builder("upfleet_relay_latency").description("From publish on the origin to delivery here")
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
                 .maximumExpectedValue(Duration.ofSeconds(30)).register(registry);
@@ -48,10 +49,6 @@ public final class RelayMetrics {
         }
     }
 
-
-    public void etcdError() {
-        etcdErrors.increment();
-    }
 
     public void leading(boolean leading) {
         leader.set(leading ? 1 : 0);

@@ -7,8 +7,16 @@ import dev.upfleet.functional.harness.Cluster;
 import dev.upfleet.functional.harness.ControllerProcess;
 import dev.upfleet.functional.harness.Initctl;
 import dev.upfleet.functional.harness.Poll;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,10 +30,15 @@ class ClusterViewsIT extends RealEtcd {
     @Test
     void initctlSeesAndDrivesJobsOnOtherNodes() {
         try (Cluster cl = new Cluster(etcd)) {
-            ControllerProcess c1 = cl.controller("c1");
+            int controllerMetrics = ControllerProcess.freePort();
+            int agentMetrics = ControllerProcess.freePort();
+            List<String> c1Args = new ArrayList<>(cl.controllerArgs());
+            c1Args.addAll(List.of("--insecure", "--metrics-port", Integer.toString(controllerMetrics)));
+            ControllerProcess c1 = cl.controller("c1", c1Args);
             ControllerProcess c2 = cl.controller("c2");
             var ab = Cluster.parallel(
-                    () -> cl.agent("a", c1, a -> a.writeJob("db", "exec sleep 600\n")),
+                    () -> cl.agent(Cluster.agentOptions("a", List.of(c1), Map.of()).withMetricsPort(agentMetrics),
+                            a -> a.writeJob("db", "exec sleep 600\n")),
                     () -> cl.agent("b", c2, b -> b.writeJob("web", "exec sleep 600\n")));
             AgentProcess a = ab.get(0);
             AgentProcess b = ab.get(1);
@@ -69,10 +82,34 @@ class ClusterViewsIT extends RealEtcd {
             Poll.until("a's db stopped in the cluster view", LIMIT,
                     () -> b.initctl("status", "--cluster", "db").out().equals("a: db stop/waiting\n"));
 
+            // The dashboards' series: the controller's relay and etcd figures, the agent's link to its controller.
+            String controllerSeries = scrape(controllerMetrics);
+            assertThat(controllerSeries).contains("upfleet_agents_connected 1.0", "upfleet_relay_latency_seconds_bucket",
+                    "upfleet_etcd_errors_total", "upfleet_events_relayed_total", "upfleet_leader");
+            assertThat(counter(controllerSeries, "upfleet_etcd_request_seconds_count")).isPositive();
+            assertThat(scrape(agentMetrics)).contains("upfleet_controller_connected 1.0", "upfleet_revision_lag");
+
             // A node that leaves takes its states with it.
             a.close();
             Poll.until("a gone from the cluster view", LIMIT, () -> b.initctl("list", "--cluster").out()
                     .equals("b: web start/running, process " + webPid + "\n"));
         }
+    }
+
+    static String scrape(int port) {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    static double counter(String series, String name) {
+        return series.lines().filter(l -> l.startsWith(name + " ")).mapToDouble(l -> Double.parseDouble(l.substring(name.length() + 1)))
+                .findFirst().orElse(-1);
     }
 }
