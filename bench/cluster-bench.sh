@@ -4,8 +4,8 @@
 # a markdown table and saves it to bench/results/cluster-YYYY-MM-DD.md. Every process it starts is killed on exit.
 # Tunables (JVM system properties via BENCH_OPTS), e.g. BENCH_OPTS="-Dbench.fanoutAgents=500 -Dbench.batches=100".
 #   bench.pings=200 bench.restarts=30 bench.publishers=100 bench.batches=100,500 bench.throughputSeconds=6
-#   bench.failoverAgents=100 bench.fanoutAgents=1000 bench.fanoutEmits=5
-# SKIP_BUILD=1 skips the Maven build.
+#   bench.failoverAgents=100 bench.fanoutAgents=1000 bench.fanoutEmits=5 bench.only=latency,throughput,failover,fanout
+# SKIP_BUILD=1 skips the Maven build; BENCH_OUT=FILE writes the table there instead.
 set -euo pipefail
 source "$(dirname "$(readlink -f "$0")")/../bin/lib/launcher.sh"
 cd "$UPFLEET_ROOT"
@@ -15,7 +15,7 @@ if [ -z "${SKIP_BUILD:-}" ]; then
     JAVA_HOME="$(dirname "$(dirname "$(readlink -f "$java")")")" ./mvnw -B -q -o -DskipTests package
 fi
 work="$(mktemp -d /tmp/upfleet-cluster-bench.XXXXXX)"
-out="bench/results/cluster-$(date +%F).md"
+out="${BENCH_OUT:-bench/results/cluster-$(date +%F).md}"
 bench_pid=""
 cleanup() {
     # The bench JVM kills its controllers, agents and etcd members itself (also from a shutdown hook); this covers

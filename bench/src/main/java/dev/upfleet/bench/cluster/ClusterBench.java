@@ -72,6 +72,9 @@ public final class ClusterBench {
     private static final int FAILOVER_AGENTS = Integer.getInteger("bench.failoverAgents", 100);
     private static final int FANOUT_AGENTS = Integer.getInteger("bench.fanoutAgents", 1000);
     private static final int FANOUT_EMITS = Integer.getInteger("bench.fanoutEmits", 5);
+    /** Which measurements to run: latency, throughput, failover, fanout (all by default). */
+    private static final List<String> ONLY = List.of(System.getProperty("bench.only", "latency,throughput,failover,fanout")
+            .split(","));
 
     private final Path root;
     private final Path work;
@@ -123,11 +126,19 @@ public final class ClusterBench {
         String ctlB = "127.0.0.1:" + ports[1];
         Process controllerA = startController("ctl-a", ctlA);
         try (Client c1 = client(); Client c2 = client()) {
-            latency(c1, c2, ctlA);
-            throughput(c1, ctlA);
+            if (ONLY.contains("latency")) {
+                latency(c1, c2, ctlA);
+            }
+            if (ONLY.contains("throughput")) {
+                throughput(c1, ctlA);
+            }
             Process controllerB = startController("ctl-b", ctlB);
-            failover(controllerA, ctlA, ctlB);
-            fanout(c1, ctlB);
+            if (ONLY.contains("failover")) {
+                failover(controllerA, ctlA, ctlB);
+            }
+            if (ONLY.contains("fanout")) {
+                fanout(c1, ctlB);
+            }
             stop(controllerB);
         }
     }
