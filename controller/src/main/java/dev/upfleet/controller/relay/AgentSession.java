@@ -84,6 +84,11 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
                             + " (letters, digits, '.', '_', '-'; at most 63; starting with a letter or digit)"));
                     return;
                 }
+                Status denied = PeerIdentity.checkCurrentCall(h.getNode());
+                if (denied != null) {
+                    fail(denied);
+                    return;
+                }
                 hello = h;
                 node = h.getNode();
                 labels = Map.copyOf(h.getLabelsMap());
