@@ -5,7 +5,8 @@
 #   ca.crt ca.key                      the fleet's CA (created once; reused when DIR already holds it)
 #   controller/NAME.crt NAME.key       a server certificate per controller (-c; default one named
 #                                      "controller" on the first run), SANs: DNS:NAME plus the given ones (DNS:x, IP:a.b.c.d)
-#   agent/NODE.crt NODE.key            a client certificate per node, CN=NODE, SAN DNS:NODE
+#   agent/NODE.crt NODE.key            a client certificate per node, CN=NODE, SAN DNS:NODE; controllers accept
+#                                      it only from an agent whose --node is NODE
 # Keys are EC P-256 in PKCS#8 PEM ("BEGIN PRIVATE KEY"), as grpc-java/netty read them; mode 0600.
 # Existing certificates are left alone (delete one to re-issue it), so the script can be re-run to add nodes.
 #
@@ -15,7 +16,7 @@
 # controller.crt/controller.key (controllers) or agent.crt/agent.key (nodes). Never copy ca.key to a host.
 set -euo pipefail
 
-usage() { sed -n '2,4p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+usage() { sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
 days=825
 controllers=()

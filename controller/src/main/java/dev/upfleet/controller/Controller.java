@@ -5,12 +5,14 @@ import dev.upfleet.controller.relay.ClusterView;
 import dev.upfleet.controller.relay.EventFeed;
 import dev.upfleet.controller.relay.LeaderDuties;
 import dev.upfleet.controller.relay.NodeCommands;
+import dev.upfleet.controller.relay.PeerIdentity;
 import dev.upfleet.controller.relay.RelayContext;
 import dev.upfleet.controller.relay.RelayMetrics;
 import dev.upfleet.controller.relay.RetentionLeases;
 import dev.upfleet.controller.service.ClusterService;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.NettyServerBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -104,7 +106,7 @@ public final class Controller implements AutoCloseable {
             }
         };
         this.server = NettyServerBuilder.forAddress(settings.listen(), settings.credentials())
-                .addService(new ClusterService(ctx))
+                .addService(ServerInterceptors.intercept(new ClusterService(ctx), PeerIdentity.interceptor()))
                 .maxInboundMessageSize(4 * 1024 * 1024)
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)

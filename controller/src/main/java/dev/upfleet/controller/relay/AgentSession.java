@@ -98,6 +98,11 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
                             + " (letters, digits, '.', '_', '-'; at most 63; starting with a letter or digit)"));
                     return;
                 }
+                Status denied = PeerIdentity.checkCurrentCall(h.getNode());
+                if (denied != null) {
+                    fail(denied);
+                    return;
+                }
                 hello = h;
                 node = h.getNode();
                 labels = Map.copyOf(h.getLabelsMap());
@@ -228,8 +233,9 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
             long after = h.getResumeAfter() == 0 ? current : h.getResumeAfter() - 1;
             long oldest = ctx.registry().oldestAvailableRevision();
             if (after + 1 < oldest) {
-                resync(oldest - 1, current);
-                after = current;
+                // Resume right after the compaction, not at the current revision: what is still stored is delivered.
+                after = oldest - 1;
+                resync(after, after);
             }
             watchFrom(after);
             ctx.metrics().agentJoined();
@@ -253,9 +259,9 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
                     if (events != null) {
                         events.close();
                     }
-                    long current = ctx.registry().currentRevision();
-                    resync(compactRevision, current);
-                    watchFrom(current);
+                    long resumeAt = Math.max(compactRevision, lastDelivered); // as in join: lose only what is gone
+                    resync(compactRevision, resumeAt);
+                    watchFrom(resumeAt);
                 });
             }
 

@@ -73,10 +73,28 @@ class ClusterBadInputIT extends RealEtcd {
         assertThat(r.err()).contains("'bad/name' is not a node name");
     }
 
-    static void makeCerts(Path dir, String controller, String node) {
-        Initctl r = Project.run(List.of(Project.root().resolve("deploy/tls/make-certs.sh").toString(),
-                "-c", controller + "=IP:127.0.0.1", dir.toString(), node), Map.of(), LIMIT);
+    static void makeCerts(Path dir, String controller, String... nodes) {
+        List<String> cmd = new ArrayList<>(List.of(Project.root().resolve("deploy/tls/make-certs.sh").toString(),
+                "-c", controller + "=IP:127.0.0.1", dir.toString()));
+        cmd.addAll(List.of(nodes));
+        Initctl r = Project.run(cmd, Map.of(), LIMIT);
         assertThat(r.rc()).as(r.toString()).isZero();
+    }
+
+    /** A controller on {@code cl} serving mTLS with {@code pki}'s certificate "controller". */
+    static ControllerProcess tlsController(Cluster cl, Path pki) {
+        List<String> args = new ArrayList<>(cl.controllerArgs());
+        args.addAll(List.of("--tls-cert", pki.resolve("controller/controller.crt").toString(),
+                "--tls-key", pki.resolve("controller/controller.key").toString(),
+                "--tls-ca", pki.resolve("ca.crt").toString()));
+        return cl.controller("c1", args);
+    }
+
+    /** Options of an agent claiming {@code node} with the certificate {@code pki} issued for {@code certFor}. */
+    static AgentProcess.Options tlsAgent(String node, Path pki, String certFor, Path ca, ControllerProcess c) {
+        return AgentProcess.Options.quiet().withNode(node).withArgs("--controller", c.address(),
+                "--tls-cert", pki.resolve("agent/" + certFor + ".crt").toString(),
+                "--tls-key", pki.resolve("agent/" + certFor + ".key").toString(), "--tls-ca", ca.toString());
     }
 
     @Test
@@ -86,19 +104,11 @@ class ClusterBadInputIT extends RealEtcd {
         makeCerts(pki, "controller", "a");
         makeCerts(other, "rogue-controller", "x");
         try (Cluster cl = new Cluster(etcd)) {
-            List<String> args = new ArrayList<>(cl.controllerArgs());
-            args.addAll(List.of("--tls-cert", pki.resolve("controller/controller.crt").toString(),
-                    "--tls-key", pki.resolve("controller/controller.key").toString(),
-                    "--tls-ca", pki.resolve("ca.crt").toString()));
-            ControllerProcess c1 = cl.controller("c1", args);
-            String ca = pki.resolve("ca.crt").toString();
+            ControllerProcess c1 = tlsController(cl, pki);
+            Path ca = pki.resolve("ca.crt");
             var agents = Cluster.parallel(
-                    () -> cl.agent(AgentProcess.Options.quiet().withNode("a").withArgs("--controller", c1.address(),
-                            "--tls-cert", pki.resolve("agent/a.crt").toString(),
-                            "--tls-key", pki.resolve("agent/a.key").toString(), "--tls-ca", ca), x -> {}),
-                    () -> cl.agent(AgentProcess.Options.quiet().withNode("x").withArgs("--controller", c1.address(),
-                            "--tls-cert", other.resolve("agent/x.crt").toString(),
-                            "--tls-key", other.resolve("agent/x.key").toString(), "--tls-ca", ca), x -> {}),
+                    () -> cl.agent(tlsAgent("a", pki, "a", ca, c1), x -> {}),
+                    () -> cl.agent(tlsAgent("x", other, "x", ca, c1), x -> {}),
                     () -> cl.agent(Cluster.agentOptions("y", List.of(c1), Map.of()), x -> {}));
             AgentProcess a = agents.get(0);
             AgentProcess x = agents.get(1);
@@ -111,6 +121,42 @@ class ClusterBadInputIT extends RealEtcd {
             assertThat(Cluster.nodes(a)).extracting(NodeInfo::getNode).containsExactly("a");
             assertThatThrownBy(() -> Cluster.nodes(x)).isInstanceOf(StatusRuntimeException.class);
             assertThat(x.process().isAlive()).as("a refused agent keeps running its local jobs").isTrue();
+        }
+    }
+
+    @Test
+    void anAgentMustClaimTheNodeNameOfItsCertificate() {
+        Path pki = tmp.resolve("pki");
+        makeCerts(pki, "controller", "a", "c");
+        try (Cluster cl = new Cluster(etcd)) {
+            ControllerProcess c1 = tlsController(cl, pki);
+            Path ca = pki.resolve("ca.crt");
+            long t0 = System.nanoTime();
+            var agents = Cluster.parallel(
+                    () -> cl.agent(tlsAgent("a", pki, "a", ca, c1), x -> {}),
+                    () -> cl.agent(tlsAgent("b", pki, "a", ca, c1), x -> {}), // a's valid certificate, claiming b
+                    () -> cl.agent(tlsAgent("c", pki, "c", ca, c1), x -> {}));
+            AgentProcess a = agents.get(0);
+            AgentProcess b = agents.get(1);
+            Cluster.awaitNodes(a, "a", "c");
+            String denial = "node name 'b' does not match the client certificate, which is for [a]";
+            Poll.until("b to log its refused session", LIMIT, () -> b.stderr().contains(denial));
+            // Refused more than once (the agent keeps retrying), and never listed in between or after.
+            Poll.until("the controller to refuse b twice", LIMIT,
+                    () -> c1.stderr().lines().filter(l -> l.contains("refused a session") && l.contains(denial))
+                            .count() >= 2);
+            System.out.printf("cluster: node-name refusal as logged by b: %s%ncluster: and by the controller: %s%n",
+                    firstLine(b.stderr(), denial), firstLine(c1.stderr(), denial));
+            assertThat(firstLine(b.stderr(), denial)).contains("PERMISSION_DENIED");
+            Initctl nodes = a.initctl("nodes");
+            assertThat(nodes.rc()).as(nodes.toString()).isZero();
+            assertThat(nodes.out().lines().map(l -> l.split(" ")[0]).toList()).as(nodes.out())
+                    .containsExactly("a", "c");
+            assertThatThrownBy(() -> Cluster.nodes(b)).as("b has no controller session")
+                    .isInstanceOf(StatusRuntimeException.class);
+            assertThat(c1.stderr()).doesNotContain("node b joined");
+            assertThat(b.process().isAlive()).as("a refused agent keeps running its local jobs").isTrue();
+            System.out.printf("cluster: identity test took %d ms%n", (System.nanoTime() - t0) / 1_000_000);
         }
     }
 

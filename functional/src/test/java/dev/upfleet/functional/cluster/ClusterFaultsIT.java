@@ -5,15 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.upfleet.functional.harness.AgentProcess;
 import dev.upfleet.functional.harness.Cluster;
 import dev.upfleet.functional.harness.ControllerProcess;
-import dev.upfleet.functional.harness.LoggedEvent;
 import dev.upfleet.functional.harness.Poll;
+import dev.upfleet.functional.harness.Ticks;
 import dev.upfleet.proto.cluster.v1.NodeInfo;
-import dev.upfleet.proto.control.v1.EmitRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -36,13 +34,8 @@ class ClusterFaultsIT extends RealEtcd {
             thread = Thread.ofPlatform().name("ticks").start(() -> {
                 try {
                     for (int i = 1; i <= TICKS && !stop; i++) {
-                        int n = i;
-                        Poll.until("a to take tick " + n, LIMIT, () -> {
-                            a.control().emit(EmitRequest.newBuilder().setName("tick").addEnv("N=" + n)
-                                    .setNoWait(true).build());
-                            return true;
-                        });
-                        sent.set(n);
+                        Ticks.emit(a, i, LIMIT);
+                        sent.set(i);
                         Thread.sleep(PACE); // pacing the load, not a wait for correctness
                     }
                 } catch (Throwable t) {
@@ -65,13 +58,11 @@ class ClusterFaultsIT extends RealEtcd {
     }
 
     static List<Integer> ticks(AgentProcess b) {
-        return LoggedEvent.of(b, "a", "tick").stream().map(e -> Integer.parseInt(e.get("N"))).filter(n -> n > 0)
-                .toList();
+        return Ticks.received(b, "a");
     }
 
     static void awaitTicks(AgentProcess b, int atLeast, Duration limit) {
-        Poll.value("b to have received " + atLeast + " ticks from a", limit, () -> ticks(b),
-                t -> t.size() >= atLeast);
+        Ticks.await(b, "a", atLeast, limit);
     }
 
     /** b's listener job and a's and b's start; tick 0 is emitted until b sees one, so the relay path is live. */
@@ -79,21 +70,14 @@ class ClusterFaultsIT extends RealEtcd {
         var ab = Cluster.parallel(
                 () -> cl.agent(Cluster.agentOptions("a", controllers, Map.of()), a -> {}),
                 () -> cl.agent(Cluster.agentOptions("b", controllers, Map.of()),
-                        b -> b.writeJob("listener", "start on tick NODE=a\n")));
-        AgentProcess a = ab.get(0);
-        AgentProcess b = ab.get(1);
-        Cluster.awaitNodes(a, "a", "b");
-        Poll.until("a warm-up tick to reach b", LIMIT, () -> {
-            a.control().emit(EmitRequest.newBuilder().setName("tick").addEnv("N=0").setNoWait(true).build());
-            return Poll.valueOrNull(Duration.ofMillis(500), () -> LoggedEvent.of(b, "a", "tick").isEmpty() ? null : true)
-                    != null;
-        });
+                        b -> b.writeJob("listener", Ticks.listenerJob("a"))));
+        Cluster.awaitNodes(ab.get(0), "a", "b");
+        Ticks.warmUp(ab.get(0), ab.get(1), LIMIT);
         return ab;
     }
 
     static void assertExactlyOnceInOrder(AgentProcess b) {
-        awaitTicks(b, TICKS, LIMIT);
-        assertThat(ticks(b)).as("ticks on b").containsExactlyElementsOf(IntStream.rangeClosed(1, TICKS).boxed().toList());
+        Ticks.assertExactlyOnceInOrder(b, "a", TICKS, LIMIT);
     }
 
     @Test

@@ -40,12 +40,13 @@ public final class AgentProcess implements AutoCloseable {
     /**
      * How to start the agent; {@link #bootEvents} false passes {@code --no-startup-event}. {@code node} is the
      * {@code --node} name and {@code args} further flags (cluster: {@code --controller}, {@code --insecure},
-     * {@code --label}, {@code --tls-*}).
+     * {@code --label}, {@code --tls-*}). {@code wrapper} is a command the agent runs under, which must exec it (so
+     * the process started is the agent's), e.g. {@code ip netns exec NS}.
      */
     public record Options(boolean bootEvents, Integer metricsPort, Map<String, String> env, String node,
-                          List<String> args) {
+                          List<String> args, List<String> wrapper) {
         public Options(boolean bootEvents, Integer metricsPort, Map<String, String> env) {
-            this(bootEvents, metricsPort, env, "ft", List.of());
+            this(bootEvents, metricsPort, env, "ft", List.of(), List.of());
         }
 
         public static Options quiet() {
@@ -57,24 +58,29 @@ public final class AgentProcess implements AutoCloseable {
         }
 
         public Options withMetricsPort(int port) {
-            return new Options(bootEvents, port, env, node, args);
+            return new Options(bootEvents, port, env, node, args, wrapper);
         }
 
         public Options withEnv(String key, String value) {
             Map<String, String> more = new LinkedHashMap<>(env);
             more.put(key, value);
-            return new Options(bootEvents, metricsPort, Map.copyOf(more), node, args);
+            return new Options(bootEvents, metricsPort, Map.copyOf(more), node, args, wrapper);
         }
 
         public Options withNode(String name) {
-            return new Options(bootEvents, metricsPort, env, name, args);
+            return new Options(bootEvents, metricsPort, env, name, args, wrapper);
         }
 
         /** Adds flags after the standard ones. */
         public Options withArgs(String... more) {
             List<String> all = new ArrayList<>(args);
             all.addAll(List.of(more));
-            return new Options(bootEvents, metricsPort, env, node, List.copyOf(all));
+            return new Options(bootEvents, metricsPort, env, node, List.copyOf(all), wrapper);
+        }
+
+        /** Runs the agent under {@code command} (which execs it), e.g. {@code ip netns exec NS}. */
+        public Options withWrapper(String... command) {
+            return new Options(bootEvents, metricsPort, env, node, args, List.of(command));
         }
     }
 
@@ -141,7 +147,8 @@ public final class AgentProcess implements AutoCloseable {
             throw new IllegalStateException("agent already running");
         }
         closeChannel();
-        List<String> cmd = new ArrayList<>(List.of(Project.bin("upfleet-agent").toString(),
+        List<String> cmd = new ArrayList<>(options.wrapper());
+        cmd.addAll(List.of(Project.bin("upfleet-agent").toString(),
                 "--confdir", confDir.toString(), "--socket", socket.toString(), "--log-dir", logDir.toString(),
                 "--state-dir", stateDir.toString(), "--event-log", eventLog.toString(), "--node", options.node()));
         if (!options.bootEvents()) {

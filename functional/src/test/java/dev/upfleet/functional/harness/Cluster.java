@@ -49,15 +49,25 @@ public final class Cluster implements AutoCloseable {
     }
 
     public ControllerProcess controller(String name) {
-        List<String> args = new ArrayList<>(controllerArgs());
-        args.add("--insecure");
-        return controller(name, args);
+        return controller(name, insecureControllerArgs());
     }
 
     public ControllerProcess controller(String name, List<String> args) {
-        ControllerProcess c = ControllerProcess.start(name, args);
+        return controller(name, args, "127.0.0.1");
+    }
+
+    /** A controller with {@code args} listening on {@code host}, an address of this machine. */
+    public ControllerProcess controller(String name, List<String> args, String host) {
+        ControllerProcess c = ControllerProcess.start(name, args, host);
         controllers.add(c);
         return c;
+    }
+
+    /** The flags of {@link #controller(String)}: this cluster's etcd and prefix, plaintext. */
+    public List<String> insecureControllerArgs() {
+        List<String> args = new ArrayList<>(controllerArgs());
+        args.add("--insecure");
+        return args;
     }
 
     /** Options of an insecure agent {@code node} joining through {@code controllers} with {@code labels}. */

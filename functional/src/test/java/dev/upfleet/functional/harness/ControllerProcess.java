@@ -25,12 +25,14 @@ public final class ControllerProcess implements AutoCloseable {
     private final Path dir;
     private final List<String> args;
     private final String marker = UUID.randomUUID().toString();
+    private final String host;
     private final int port;
     private final List<Path> stderrFiles = new ArrayList<>();
     private Process process;
 
-    private ControllerProcess(String name, Path dir, int port, List<String> args) {
+    private ControllerProcess(String name, Path dir, String host, int port, List<String> args) {
         this.name = name;
+        this.host = host;
         this.dir = dir;
         this.port = port;
         this.args = args;
@@ -41,9 +43,15 @@ public final class ControllerProcess implements AutoCloseable {
      * --insecure}) and waits until it says it is serving.
      */
     public static ControllerProcess start(String name, List<String> args) {
+        return start(name, args, "127.0.0.1");
+    }
+
+    /** As {@link #start(String, List)}, listening on {@code host} (an address of this machine) instead. */
+    public static ControllerProcess start(String name, List<String> args, String host) {
         ControllerProcess c;
         try {
-            c = new ControllerProcess(name, Files.createTempDirectory("upfleet-ctl"), freePort(), List.copyOf(args));
+            c = new ControllerProcess(name, Files.createTempDirectory("upfleet-ctl"), host, freePort(host),
+                    List.copyOf(args));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -85,9 +93,9 @@ public final class ControllerProcess implements AutoCloseable {
         return name;
     }
 
-    /** {@code 127.0.0.1:PORT}, for the agents' {@code --controller}. */
+    /** {@code HOST:PORT} ({@code 127.0.0.1} unless started on another host address), for {@code --controller}. */
     public String address() {
-        return "127.0.0.1:" + port;
+        return host + ":" + port;
     }
 
     public Process process() {
@@ -147,7 +155,11 @@ public final class ControllerProcess implements AutoCloseable {
     }
 
     public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        return freePort("127.0.0.1");
+    }
+
+    static int freePort(String host) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(host))) {
             return s.getLocalPort();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
