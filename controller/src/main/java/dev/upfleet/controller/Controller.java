@@ -105,9 +105,15 @@ public final class Controller implements AutoCloseable {
                 return shuttingDown;
             }
         };
+        // A node cut off in silence (no FIN, no RST) keeps its TCP connection, and so its session lease, for as long
+        // as the kernel keeps the connection: pinging it every half TTL and giving up after another half ends its
+        // session about one TTL after it went quiet, so node-down comes as the session TTL promises.
+        long halfTtlMillis = Math.max(1000, settings.sessionTtl().toMillis() / 2);
         this.server = NettyServerBuilder.forAddress(settings.listen(), settings.credentials())
                 .addService(ServerInterceptors.intercept(new ClusterService(ctx), PeerIdentity.interceptor()))
                 .maxInboundMessageSize(4 * 1024 * 1024)
+                .keepAliveTime(halfTtlMillis, TimeUnit.MILLISECONDS)
+                .keepAliveTimeout(halfTtlMillis, TimeUnit.MILLISECONDS)
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)
                 .permitKeepAliveWithoutCalls(true)
                 .build()

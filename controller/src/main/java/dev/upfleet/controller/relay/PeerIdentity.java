@@ -62,14 +62,14 @@ public final class PeerIdentity {
      * Whether the current call may act as {@code node}: null if so (or if the call is plaintext, or did not pass
      * through {@link #interceptor()}), else a PERMISSION_DENIED status saying why, which is also logged.
      */
-    static Status checkCurrentCall(String node) {
+    public static Status checkCurrentCall(String node) {
         Peer peer = PEER.get();
         if (peer == null || peer.tls() == null) {
             return null;
         }
         Status status = check(peer.tls(), node);
         if (status != null) {
-            LOG.warn("refused a session from {}: {}", peer.remote(), status.getDescription());
+            LOG.warn("refused a call from {}: {}", peer.remote(), status.getDescription());
         }
         return status;
     }

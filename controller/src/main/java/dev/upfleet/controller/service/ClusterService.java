@@ -3,6 +3,7 @@ package dev.upfleet.controller.service;
 import dev.upfleet.controller.registry.Registry;
 import dev.upfleet.controller.registry.RegistryException;
 import dev.upfleet.controller.relay.AgentSession;
+import dev.upfleet.controller.relay.PeerIdentity;
 import dev.upfleet.controller.relay.RelayContext;
 import dev.upfleet.core.cluster.NodeSelector;
 import dev.upfleet.core.parse.JobParser;
@@ -134,6 +135,11 @@ public final class ClusterService extends ClusterGrpc.ClusterImplBase {
             String origin = request.getOriginNode().isEmpty() ? "cli" : request.getOriginNode();
             if (!NodeSelector.validNodeName(origin)) {
                 throw Status.INVALID_ARGUMENT.withDescription("invalid origin node: " + origin).asRuntimeException();
+            }
+            // Under mTLS a named origin must be the caller's own certificate: no node speaks for another.
+            Status denied = request.getOriginNode().isEmpty() ? null : PeerIdentity.checkCurrentCall(origin);
+            if (denied != null) {
+                throw denied.asRuntimeException();
             }
             RelayedEvent event = RelayedEvent.newBuilder().setOriginNode(origin).setOriginSeq(directSeq.incrementAndGet())
                     .setName(request.getName()).addAllEnv(request.getEnvList())

@@ -143,7 +143,7 @@ class ClusterBadInputIT extends RealEtcd {
             Poll.until("b to log its refused session", LIMIT, () -> b.stderr().contains(denial));
             // Refused more than once (the agent keeps retrying), and never listed in between or after.
             Poll.until("the controller to refuse b twice", LIMIT,
-                    () -> c1.stderr().lines().filter(l -> l.contains("refused a session") && l.contains(denial))
+                    () -> c1.stderr().lines().filter(l -> l.contains("refused a call") && l.contains(denial))
                             .count() >= 2);
             System.out.printf("cluster: node-name refusal as logged by b: %s%ncluster: and by the controller: %s%n",
                     firstLine(b.stderr(), denial), firstLine(c1.stderr(), denial));
