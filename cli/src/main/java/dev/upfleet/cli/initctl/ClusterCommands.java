@@ -17,6 +17,7 @@ import dev.upfleet.proto.cluster.v1.SubmitReply;
 import dev.upfleet.proto.cluster.v1.SubmitRequest;
 import dev.upfleet.proto.cluster.v1.WithdrawReply;
 import dev.upfleet.proto.cluster.v1.WithdrawRequest;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import java.io.IOException;
@@ -120,14 +121,21 @@ final class ClusterCommands {
         return 0;
     }
 
+    /** A unary call of the Cluster service; its messages are protobuf-java's (these verbs are not start-up bound). */
     private <T> T call(String method, MessageLite request, Parser<T> parser) {
+        byte[] reply;
         try {
-            return client.rpc().call(SERVICE, method, request, parser);
+            reply = client.rpc().call(SERVICE, method, request.toByteArray());
         } catch (RpcException e) {
             if (e.code() == RpcException.Code.UNIMPLEMENTED) {
                 throw new Failure("this agent is not part of a cluster (it runs without --controller)");
             }
             throw e;
+        }
+        try {
+            return parser.parseFrom(reply);
+        } catch (InvalidProtocolBufferException e) {
+            throw RpcException.invalidMessage(e);
         }
     }
 }
