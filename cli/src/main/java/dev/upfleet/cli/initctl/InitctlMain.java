@@ -37,12 +37,13 @@ public final class InitctlMain {
         String prog = System.getProperty("upfleet.prog", "initctl");
         int rc = args.length > 0 && args[0].equals(AotTraining.FLAG)
                 ? AotTraining.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.getenv())
-                : run(prog, args, System.getenv(), out, err);
+                : run(prog, args, System.getenv(), out, err, true);
         out.flush();
         err.flush();
-        // After monitor, Netty's event loop may still be winding down: do not wait for it. (exit, not halt: a JVM
-        // recording for an AOT cache writes it at exit.)
-        System.exit(rc);
+        // halt, not exit: no shutdown hook has work to do, and exit first looks up a System.Logger to log the exit,
+        // which loads and sets up the logging classes. After monitor, Netty's event loop may still be winding
+        // down: do not wait for it either. (A JVM recording for an AOT cache writes its configuration at halt too.)
+        Runtime.getRuntime().halt(rc);
     }
 
     /** As {@code initctl ARGS}. */
@@ -52,6 +53,12 @@ public final class InitctlMain {
 
     /** As the program {@code prog} ({@code initctl}, or a link name that implies the command). */
     public static int run(String prog, String[] args, Map<String, String> env, PrintStream out, PrintStream err) {
+        return run(prog, args, env, out, err, false);
+    }
+
+    /** {@code exitFollows}: the process ends after this call, which may leave its socket for the exit to close. */
+    private static int run(String prog, String[] args, Map<String, String> env, PrintStream out, PrintStream err,
+                           boolean exitFollows) {
         String[] argv = args;
         if (LINK_NAMES.contains(prog)) {
             argv = new String[args.length + 1];
@@ -83,7 +90,7 @@ public final class InitctlMain {
             }
             // libnih's -q raises the log priority above "message": every normal output line is dropped.
             PrintStream sink = inv.has("quiet") ? new PrintStream(OutputStream.nullOutputStream()) : out;
-            try (ControlClient client = new ControlClient(Path.of(socketPath(inv, env)))) {
+            try (ControlClient client = new ControlClient(Path.of(socketPath(inv, env)), exitFollows)) {
                 try {
                     return new Commands(client, inv, env, sink).run();
                 } catch (RpcException e) {
