@@ -115,7 +115,9 @@ UPFLEET_INITCTL_CP="$UPFLEET_ROOT/cli/target/upfleet-cli.jar"
 # The JVM options of initctl's short commands (bin/initctl and bin/lib/train-aot, which must agree for the AOT cache
 # to be used). -Xint: a one-shot command runs too little code to repay the JIT compilers' threads and compilations
 # (measured: status, list of 1000 jobs and check-config all finish sooner interpreted, with the AOT cache).
-UPFLEET_INITCTL_OPTS=(-Xint -XX:+UseSerialGC -XX:-UsePerfData)
+# jdk.reflect.useNativeAccessorOnly (JEP 416's switch): the few reflective constructions (the JDK's SecureRandom
+# provider, which every Unix socket channel sets up) then spin no method-handle classes.
+UPFLEET_INITCTL_OPTS=(-Xint -XX:+UseSerialGC -XX:-UsePerfData -Djdk.reflect.useNativeAccessorOnly=true)
 
 # upfleet_run MODULE MAINCLASS [--aot=NAME] [--aot-train=ARG]... [--classpath=CP] [JVM-OPTION...] -- ARGS...
 # --classpath replaces the default class path (the module jar, then every jar of its lib directory); --aot-classpath
