@@ -17,8 +17,10 @@ import java.util.Set;
  * names (the launchers pass the name as system property {@code upfleet.prog}). Output and exit codes are Upstart
  * 1.13's: usage errors are two lines on stderr, runtime errors one line {@code PROG: MESSAGE}, both exit 1.
  *
- * <p>Start-up time matters (every job script may call it), so this path avoids reflection, talks to the agent
- * without gRPC's and Netty's classes (only {@code monitor} loads them), and prints through one buffered stream.
+ * <p>Start-up time matters (every job script may call it, and {@code emit} is on the path of stopping jobs), so this
+ * path avoids reflection, lambdas and streams, talks to the agent without gRPC's, Netty's and protobuf-java's classes
+ * (only {@code monitor} and the cluster verbs load them), prints through one buffered stream, and leaves the JVM
+ * with {@code halt}. bin/initctl adds an AOT cache and runs the short commands interpreted.
  */
 public final class InitctlMain {
     static final String DEFAULT_SOCKET = "/run/upfleet/agent.sock";
