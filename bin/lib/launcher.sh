@@ -1,8 +1,16 @@
 # Sourced by the bin/ launchers: finds a JDK 25 and the built jars, then runs a main class.
 # UPFLEET_JAVA may name a java binary; otherwise JAVA_HOME, then a JDK 25+ under /usr/lib/jvm, then java on PATH.
 
-UPFLEET_ROOT="${BASH_SOURCE[0]%/*}/../.."
-UPFLEET_ROOT="$(cd "$UPFLEET_ROOT" && pwd)"
+# The project root, as an absolute path without . or .. components. A plain absolute (or cwd-relative) path to this
+# file is cut by string operations: a subshell (cd && pwd) costs every short command (initctl status) a fork.
+case "${BASH_SOURCE[0]}" in
+    /*) UPFLEET_ROOT="${BASH_SOURCE[0]}" ;;
+    *) UPFLEET_ROOT="$PWD/${BASH_SOURCE[0]}" ;;
+esac
+UPFLEET_ROOT="${UPFLEET_ROOT%/bin/lib/launcher.sh}"
+case "$UPFLEET_ROOT" in
+    */launcher.sh | */ | */. | */./* | */.. | */../* | *//* | "") UPFLEET_ROOT="$(cd "${BASH_SOURCE[0]%/*}/../.." && pwd)" ;;
+esac
 
 upfleet_java_major() {
     "$1" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | head -1
@@ -55,12 +63,15 @@ upfleet_aot_fresh() { # CACHE JAR LIBDIR KEY
         && read -r key < "${1%/*}/.${1##*/}.key" 2>/dev/null && [ "$key" = "$4" ]
 }
 
-# Sets UPFLEET_AOT_KEY to what a cache depends on: the JDK, the JVM options (system properties aside), the class path.
+# Sets UPFLEET_AOT_KEY to what a cache depends on: the JDK, the JVM options, the class path. System properties and
+# the execution mode (-Xint, -Xmixed, -XX:TieredStopAtLevel) are left out: the JVM accepts a cache across them (JDK
+# 25's holds classes, linkage and profiles, no compiled code), so initctl's monitor, which runs with the compilers,
+# can use the cache of the interpreted short commands.
 upfleet_aot_key() { # JAVA CLASSPATH JVM-OPTS...
     local key="$1" cp="$2" opt
     shift 2
     for opt in "$@"; do
-        case "$opt" in -D*) ;; *) key="$key $opt" ;; esac
+        case "$opt" in -D* | -Xint | -Xmixed | -XX:TieredStopAtLevel=*) ;; *) key="$key $opt" ;; esac
     done
     UPFLEET_AOT_KEY="$key $cp"
 }
@@ -97,15 +108,16 @@ upfleet_aot_train_later() { # TARGET NAME KEY JAVA CLASSPATH MAIN JVM-OPTS... --
     disown 2>/dev/null || true
 }
 
-# initctl's short class path: the cli jar, the generated messages and protobuf (no gRPC, no Netty).
-upfleet_initctl_classpath() {
-    local target="$UPFLEET_ROOT/cli/target" cp jar
-    cp="$target/upfleet-cli.jar"
-    for jar in "$target"/lib/upfleet-proto-*.jar "$target"/lib/protobuf-java-*.jar; do
-        cp="$cp:$jar"
-    done
-    printf '%s\n' "$cp"
-}
+# initctl's short class path: the cli jar alone. Its lean client needs neither gRPC, Netty nor protobuf-java, and
+# each jar costs start-up time (the JVM checks every jar an AOT cache was trained with; service lookups open them).
+UPFLEET_INITCTL_CP="$UPFLEET_ROOT/cli/target/upfleet-cli.jar"
+
+# The JVM options of initctl's short commands (bin/initctl and bin/lib/train-aot, which must agree for the AOT cache
+# to be used). -Xint: a one-shot command runs too little code to repay the JIT compilers' threads and compilations
+# (measured: status, list of 1000 jobs and check-config all finish sooner interpreted, with the AOT cache).
+# jdk.reflect.useNativeAccessorOnly (JEP 416's switch): the few reflective constructions (the JDK's SecureRandom
+# provider, which every Unix socket channel sets up) then spin no method-handle classes.
+UPFLEET_INITCTL_OPTS=(-Xint -XX:+UseSerialGC -XX:-UsePerfData -Djdk.reflect.useNativeAccessorOnly=true)
 
 # upfleet_run MODULE MAINCLASS [--aot=NAME] [--aot-train=ARG]... [--classpath=CP] [JVM-OPTION...] -- ARGS...
 # --classpath replaces the default class path (the module jar, then every jar of its lib directory); --aot-classpath

@@ -1,39 +1,47 @@
 package dev.upfleet.cli.initctl;
 
-import java.io.ByteArrayOutputStream;
+import dev.upfleet.cli.initctl.lean.TrainingAgent;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * The training run for initctl's AOT cache ({@code initctl --aot-training [--socket S]}, started by the launcher in
- * the background): read-only commands against the real agent that load and link what the common commands need
- * ({@code list}, {@code status} of a known job and of an unknown one, {@code version}), with all output dropped.
+ * The training run for initctl's AOT cache ({@code initctl --aot-training}, started by the launcher in the
+ * background, or by bin/lib/train-aot): the common commands ({@code list}, {@code status} of a known job and of an
+ * unknown one, {@code start}, {@code emit}, {@code version}) against a {@link TrainingAgent} in the same JVM, as
+ * one-shot processes run them (the socket left open at the end), with all output dropped. What they load and link
+ * is what the cache holds; a command the training leaves out still works, only less of it is cached.
  */
 final class AotTraining {
     static final String FLAG = "--aot-training";
 
     private AotTraining() {}
 
-    static int run(String[] socketArgs, Map<String, String> env) {
+    static int run(Map<String, String> env) {
         PrintStream none = new PrintStream(OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8);
-        ByteArrayOutputStream listed = new ByteArrayOutputStream();
-        int rc = InitctlMain.run(concat(socketArgs, "list"), env, new PrintStream(listed, false, StandardCharsets.UTF_8),
-                none);
-        if (rc != 0) {
-            return rc; // no agent: a cache trained on this would be poor, so report failure
+        try (TrainingAgent agent = TrainingAgent.start()) {
+            String socket = agent.socket().toString();
+            int rc = 0;
+            for (String[] command : new String[][] {
+                    {"list"}, {"status", "svc"}, {"start", "svc"}, {"emit", "aot-training", "A=1"}, {"version"}}) {
+                rc |= InitctlMain.run("initctl", concat(socket, command), env, none, none, true);
+            }
+            // the refusal path: the agent's message on stderr, exit 1
+            int refused = InitctlMain.run("initctl", concat(socket, "status", TrainingAgent.UNKNOWN_JOB), env, none,
+                    none, true);
+            return rc == 0 && refused == 1 ? 0 : 1;
+        } catch (IOException e) {
+            return 1;
         }
-        String first = listed.toString(StandardCharsets.UTF_8).lines().findFirst().orElse("aot-training");
-        InitctlMain.run(concat(socketArgs, "status", first.split(" ", 2)[0]), env, none, none);
-        InitctlMain.run(concat(socketArgs, "status", "aot-training-no-such-job"), env, none, none);
-        return InitctlMain.run(concat(socketArgs, "version"), env, none, none);
     }
 
-    private static String[] concat(String[] head, String... tail) {
-        String[] all = new String[head.length + tail.length];
-        System.arraycopy(head, 0, all, 0, head.length);
-        System.arraycopy(tail, 0, all, head.length, tail.length);
+    private static String[] concat(String socket, String... command) {
+        String[] all = new String[command.length + 2];
+        all[0] = "--socket";
+        all[1] = socket;
+        System.arraycopy(command, 0, all, 2, command.length);
         return all;
     }
 }

@@ -124,8 +124,10 @@ final class ArgParser {
         String a = argv[i];
         int eq = a.indexOf('=');
         String name = eq < 0 ? a.substring(2) : a.substring(2, eq);
-        Opt opt = accepted.stream().filter(o -> o.longName().equals(name)).findFirst()
-                .orElseThrow(() -> new UsageError("invalid option: " + (eq < 0 ? a : a.substring(0, eq))));
+        Opt opt = find(accepted, '\0', name);
+        if (opt == null) {
+            throw new UsageError("invalid option: " + (eq < 0 ? a : a.substring(0, eq)));
+        }
         if (!opt.takesArg()) {
             if (eq >= 0) {
                 throw new UsageError("unexpected argument: " + a);
@@ -149,8 +151,10 @@ final class ArgParser {
         String a = argv[i];
         for (int j = 1; j < a.length(); j++) {
             char c = a.charAt(j);
-            Opt opt = accepted.stream().filter(o -> o.shortName() == c).findFirst()
-                    .orElseThrow(() -> new UsageError("invalid option: -" + c));
+            Opt opt = find(accepted, c, null);
+            if (opt == null) {
+                throw new UsageError("invalid option: -" + c);
+            }
             if (!opt.takesArg()) {
                 options.put(opt.key(), "");
                 continue;
@@ -166,6 +170,16 @@ final class ArgParser {
             return i + 1;
         }
         return i;
+    }
+
+    /** The option with this short name, or (when {@code longName} is not null) this long name; null if none. */
+    private static Opt find(List<Opt> accepted, char shortName, String longName) {
+        for (Opt o : accepted) { // a loop, not a stream: lambdas cost initctl start-up time
+            if (longName != null ? o.longName().equals(longName) : o.shortName() == shortName) {
+                return o;
+            }
+        }
+        return null;
     }
 
     private static List<Opt> concat(List<Opt> a, List<Opt> b) {

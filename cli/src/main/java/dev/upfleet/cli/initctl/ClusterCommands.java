@@ -22,8 +22,11 @@ import dev.upfleet.proto.cluster.v1.SubmitReply;
 import dev.upfleet.proto.cluster.v1.SubmitRequest;
 import dev.upfleet.proto.cluster.v1.WithdrawReply;
 import dev.upfleet.proto.cluster.v1.WithdrawRequest;
-import dev.upfleet.proto.control.v1.JobRequest;
 import dev.upfleet.proto.control.v1.StatusReply;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.upfleet.cli.initctl.lean.ControlMessages;
+import dev.upfleet.cli.initctl.lean.ProtoException;
+import dev.upfleet.cli.initctl.lean.ProtoReader;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import java.io.IOException;
@@ -116,10 +119,16 @@ final class ClusterCommands {
     }
 
     /** A job command run by another node's agent; its answer is printed as a local one would be. */
-    int onNode(Verb verb, JobRequest request) {
-        StatusReply reply = call("NodeControl", NodeControlRequest.newBuilder().setNode(inv.value("node")).setVerb(verb)
-                .setRequest(request).build(), StatusReply.parser());
-        out.println(Formats.status(reply.getStatus()));
+    int onNode(Verb verb, ControlMessages.JobRequest request) {
+        StatusReply reply;
+        try {
+            reply = call("NodeControl", NodeControlRequest.newBuilder().setNode(inv.value("node")).setVerb(verb)
+                    .setRequest(dev.upfleet.proto.control.v1.JobRequest.parseFrom(request.toByteArray())).build(),
+                    StatusReply.parser());
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("the two Control codecs disagree", e);
+        }
+        out.println(Formats.status(lean(reply.getStatus())));
         return 0;
     }
 
@@ -145,7 +154,16 @@ final class ClusterCommands {
     }
 
     private void printState(NodeInstanceStatus s) {
-        out.println(s.getNode() + ": " + Formats.status(s.getStatus()));
+        out.println(s.getNode() + ": " + Formats.status(lean(s.getStatus())));
+    }
+
+    /** The generated message in initctl's own form (the same wire format), to print as every status is printed. */
+    private static ControlMessages.InstanceStatus lean(dev.upfleet.proto.control.v1.InstanceStatus s) {
+        try {
+            return ControlMessages.InstanceStatus.read(ProtoReader.of(s.toByteArray()));
+        } catch (ProtoException e) {
+            throw new IllegalStateException("the two Control codecs disagree", e);
+        }
     }
 
     /** Every relayed event as it is stored: {@code NODE NAME KEY=VALUE...}. */
@@ -161,14 +179,21 @@ final class ClusterCommands {
         return 0;
     }
 
+    /** A unary call of the Cluster service; its messages are protobuf-java's (these verbs are not start-up bound). */
     private <T> T call(String method, MessageLite request, Parser<T> parser) {
+        byte[] reply;
         try {
-            return client.rpc().call(SERVICE, method, request, parser);
+            reply = client.rpc().call(SERVICE, method, request.toByteArray());
         } catch (RpcException e) {
             if (e.code() == RpcException.Code.UNIMPLEMENTED) {
                 throw new Failure("this agent is not part of a cluster (it runs without --controller)");
             }
             throw e;
+        }
+        try {
+            return parser.parseFrom(reply);
+        } catch (InvalidProtocolBufferException e) {
+            throw RpcException.invalidMessage(e);
         }
     }
 }

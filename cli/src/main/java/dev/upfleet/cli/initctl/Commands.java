@@ -3,17 +3,16 @@ package dev.upfleet.cli.initctl;
 import dev.upfleet.cli.initctl.ArgParser.Invocation;
 import dev.upfleet.cli.initctl.ArgParser.UsageError;
 import dev.upfleet.cli.initctl.InitctlMain.Failure;
+import dev.upfleet.cli.initctl.lean.ControlMessages.ClassInfo;
+import dev.upfleet.cli.initctl.lean.ControlMessages.ClassesRequest;
+import dev.upfleet.cli.initctl.lean.ControlMessages.EmitRequest;
+import dev.upfleet.cli.initctl.lean.ControlMessages.EnvRequest;
+import dev.upfleet.cli.initctl.lean.ControlMessages.InstanceStatus;
+import dev.upfleet.cli.initctl.lean.ControlMessages.JobRequest;
+import dev.upfleet.cli.initctl.lean.ControlMessages.LogPriorityRequest;
+import dev.upfleet.cli.initctl.lean.ControlMessages.StatusReply;
 import dev.upfleet.cli.initctl.lean.LeanControlClient;
-import dev.upfleet.proto.control.v1.ClassInfo;
-import dev.upfleet.proto.control.v1.ClassesRequest;
-import dev.upfleet.proto.control.v1.EmitRequest;
-import dev.upfleet.proto.control.v1.Empty;
-import dev.upfleet.proto.control.v1.EnvRequest;
-import dev.upfleet.proto.control.v1.EventMessage;
-import dev.upfleet.proto.control.v1.InstanceStatus;
 import dev.upfleet.proto.cluster.v1.Verb;
-import dev.upfleet.proto.control.v1.JobRequest;
-import dev.upfleet.proto.control.v1.LogPriorityRequest;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -22,7 +21,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** One initctl command against the agent: builds the request, calls, prints Upstart's output. */
+/**
+ * One initctl command against the agent: builds the request, calls, prints Upstart's output. The common commands
+ * (status, start, stop, emit, list) run on a short path without lambdas, streams or string concatenation, each of
+ * which would cost start-up time in class loading and linking.
+ */
 final class Commands {
     private final ControlClient client;
     private final Invocation inv;
@@ -40,20 +43,22 @@ final class Commands {
         List<String> args = inv.args();
         return switch (inv.command()) {
             case "start" -> inv.has("node") ? cluster().onNode(Verb.START, namedJobRequest())
-                    : printStatus(rpc().start(jobRequest()).getStatus());
+                    : printStatus(rpc().start(jobRequest()));
             case "stop" -> inv.has("node") ? cluster().onNode(Verb.STOP, namedJobRequest())
-                    : printStatus(rpc().stop(jobRequest()).getStatus());
+                    : printStatus(rpc().stop(jobRequest()));
             case "restart" -> inv.has("node") ? cluster().onNode(Verb.RESTART, namedJobRequest())
-                    : printStatus(rpc().restart(jobRequest()).getStatus());
-            case "status" -> inv.has("cluster") ? cluster().status(namedJobRequest().getJob())
+                    : printStatus(rpc().restart(jobRequest()));
+            case "status" -> inv.has("cluster") ? cluster().status(namedJobRequest().job())
                     : inv.has("node") ? cluster().onNode(Verb.STATUS, namedJobRequest())
-                    : printStatus(rpc().status(jobRequest()).getStatus());
+                    : printStatus(rpc().status(jobRequest()));
             case "reload" -> done(rpc().reload(jobRequest()));
             case "list" -> {
                 if (inv.has("cluster")) {
                     yield cluster().list();
                 }
-                rpc().list(Empty.getDefaultInstance()).getInstancesList().forEach(s -> out.println(Formats.status(s)));
+                for (InstanceStatus s : rpc().list().instances()) {
+                    out.println(Formats.status(s));
+                }
                 yield 0;
             }
             case "emit" -> inv.has("cluster") || inv.has("nodes") ? cluster().emit(args) : emit(args);
@@ -61,9 +66,9 @@ final class Commands {
             case "withdraw" -> cluster().withdraw(args);
             case "nodes" -> cluster().nodes();
             case "jobs" -> cluster().jobs();
-            case "reload-configuration" -> done(rpc().reloadConfiguration(Empty.getDefaultInstance()));
+            case "reload-configuration" -> done(rpc().reloadConfiguration());
             case "version" -> {
-                out.println(rpc().version(Empty.getDefaultInstance()).getVersion());
+                out.println(rpc().version().version());
                 yield 0;
             }
             case "log-priority" -> logPriority(args);
@@ -75,7 +80,7 @@ final class Commands {
             }
             case "check-config" -> checkConfig(args);
             case "list-env" -> {
-                List<String> vars = new ArrayList<>(rpc().listEnv(envRequest().build()).getVarsList());
+                List<String> vars = new ArrayList<>(rpc().listEnv(envRequest(List.of(), false)).vars());
                 vars.sort(null); // strcoll in the C locale: byte order
                 vars.forEach(out::println);
                 yield 0;
@@ -84,22 +89,22 @@ final class Commands {
                 if (args.isEmpty()) {
                     throw new UsageError("missing variable name");
                 }
-                out.println(rpc().getEnv(envRequest().addVars(args.getFirst()).build()).getVars(0));
+                out.println(rpc().getEnv(envRequest(List.of(args.getFirst()), false)).vars().get(0));
                 yield 0;
             }
             case "set-env" -> {
                 if (args.isEmpty()) {
                     throw new UsageError("missing variable value");
                 }
-                yield done(rpc().setEnv(envRequest().addAllVars(args).setRetain(inv.has("retain")).build()));
+                yield done(rpc().setEnv(envRequest(args, inv.has("retain"))));
             }
             case "unset-env" -> {
                 if (args.isEmpty()) {
                     throw new UsageError("missing variable name");
                 }
-                yield done(rpc().unsetEnv(envRequest().addAllVars(args).build()));
+                yield done(rpc().unsetEnv(envRequest(args, false)));
             }
-            case "reset-env" -> done(rpc().resetEnv(envRequest().build()));
+            case "reset-env" -> done(rpc().resetEnv(envRequest(List.of(), false)));
             case "monitor" -> monitor();
             // upfleet has no Session Inits to list.
             case "list-sessions" -> 0;
@@ -124,11 +129,9 @@ final class Commands {
             if (!inJob()) {
                 throw new UsageError("missing job name");
             }
-            return JobRequest.newBuilder().setJob(env.get("UPSTART_JOB")).setByInstance(true)
-                    .setInstance(env.get("UPSTART_INSTANCE")).setNoWait(true).build();
+            return new JobRequest(env.get("UPSTART_JOB"), true, env.get("UPSTART_INSTANCE"), List.of(), true);
         }
-        return JobRequest.newBuilder().setJob(args.getFirst()).addAllEnv(args.subList(1, args.size()))
-                .setNoWait(inv.has("no-wait")).build();
+        return new JobRequest(args.getFirst(), false, "", args.subList(1, args.size()), inv.has("no-wait"));
     }
 
     /** A job named on the command line: another node's job cannot be the calling one. */
@@ -139,15 +142,15 @@ final class Commands {
         return jobRequest();
     }
 
-    private EnvRequest.Builder envRequest() {
+    private EnvRequest envRequest(List<String> vars, boolean retain) {
         if (inv.has("global") || !inJob()) {
-            return EnvRequest.newBuilder().setGlobal(true);
+            return new EnvRequest(true, "", "", vars, retain);
         }
-        return EnvRequest.newBuilder().setJob(env.get("UPSTART_JOB")).setInstance(env.get("UPSTART_INSTANCE"));
+        return new EnvRequest(false, env.get("UPSTART_JOB"), env.get("UPSTART_INSTANCE"), vars, retain);
     }
 
-    private int printStatus(InstanceStatus s) {
-        out.println(Formats.status(s));
+    private int printStatus(StatusReply reply) {
+        out.println(Formats.status(reply.statusOrDefault()));
         return 0;
     }
 
@@ -159,17 +162,15 @@ final class Commands {
         if (args.isEmpty()) {
             throw new UsageError("missing event name");
         }
-        return done(rpc().emit(EmitRequest.newBuilder().setName(args.getFirst())
-                .addAllEnv(args.subList(1, args.size())).setNoWait(inv.has("no-wait")).build()));
+        return done(rpc().emit(new EmitRequest(args.getFirst(), args.subList(1, args.size()), inv.has("no-wait"))));
     }
 
     private int logPriority(List<String> args) {
-        LogPriorityRequest.Builder r = LogPriorityRequest.newBuilder();
         if (!args.isEmpty()) {
-            rpc().logPriority(r.setPriority(args.getFirst()).build());
+            rpc().logPriority(new LogPriorityRequest(args.getFirst()));
             return 0;
         }
-        out.println(rpc().logPriority(r.build()).getPriority());
+        out.println(rpc().logPriority(new LogPriorityRequest("")).priority());
         return 0;
     }
 
@@ -182,12 +183,12 @@ final class Commands {
         } else {
             throw new UsageError("missing job name");
         }
-        out.println("Usage: " + classes(job).getFirst().getUsage());
+        out.println("Usage: " + classes(job).getFirst().usage());
         return 0;
     }
 
     private List<ClassInfo> classes(String job) {
-        List<ClassInfo> list = rpc().classes(ClassesRequest.newBuilder().setJob(job).build()).getClassesList();
+        List<ClassInfo> list = rpc().classes(new ClassesRequest(job)).classes();
         if (!job.isEmpty() && list.isEmpty()) {
             throw new Failure("Unknown job: " + job);
         }
@@ -197,7 +198,7 @@ final class Commands {
     private int checkConfig(List<String> args) {
         List<ClassInfo> all = classes("");
         String only = args.isEmpty() ? null : args.getFirst();
-        if (only != null && all.stream().noneMatch(c -> c.getJob().equals(only))) {
+        if (only != null && all.stream().noneMatch(c -> c.job().equals(only))) {
             throw new Failure("Invalid job class: " + only);
         }
         String ignore = inv.options().getOrDefault("ignore-events", "");
@@ -218,7 +219,7 @@ final class Commands {
         }
         try (GrpcMonitor monitor = new GrpcMonitor(client.socket())) {
             monitor.run(e -> {
-                out.println(Formats.event(e));
+                out.println(GrpcMonitor.format(e));
                 out.flush();
             });
         }

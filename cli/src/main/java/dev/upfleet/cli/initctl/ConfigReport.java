@@ -1,7 +1,7 @@
 package dev.upfleet.cli.initctl;
 
-import dev.upfleet.proto.control.v1.ClassInfo;
-import dev.upfleet.proto.control.v1.Leaf;
+import dev.upfleet.cli.initctl.lean.ControlMessages.ClassInfo;
+import dev.upfleet.cli.initctl.lean.ControlMessages.Leaf;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -30,17 +30,17 @@ final class ConfigReport {
     static List<String> showConfig(List<ClassInfo> classes, boolean enumerate) {
         List<String> out = new ArrayList<>();
         for (ClassInfo c : classes) {
-            out.add(c.getJob());
-            c.getEmitsList().forEach(e -> out.add("  emits " + e));
+            out.add(c.job());
+            c.emits().forEach(e -> out.add("  emits " + e));
             if (enumerate) {
-                c.getStartOnLeavesList().forEach(l -> out.add(enumerated("start on", l)));
-                c.getStopOnLeavesList().forEach(l -> out.add(enumerated("stop on", l)));
+                c.startOnLeaves().forEach(l -> out.add(enumerated("start on", l)));
+                c.stopOnLeaves().forEach(l -> out.add(enumerated("stop on", l)));
             } else {
-                if (c.hasStartOn()) {
-                    out.add("  start on " + c.getStartOn());
+                if (c.startOn() != null) {
+                    out.add("  start on " + c.startOn());
                 }
-                if (c.hasStopOn()) {
-                    out.add("  stop on " + c.getStopOn());
+                if (c.stopOn() != null) {
+                    out.add("  stop on " + c.stopOn());
                 }
             }
         }
@@ -52,14 +52,14 @@ final class ConfigReport {
         String job = jobName(leaf);
         StringBuilder env = new StringBuilder();
         boolean nameTaken = false;
-        for (int i = 0; i < leaf.getArgsCount(); i++) {
-            if (job != null && !nameTaken && isJobNameArg(i, leaf.getArgs(i))) {
+        for (int i = 0; i < leaf.args().size(); i++) {
+            if (job != null && !nameTaken && isJobNameArg(i, leaf.args().get(i))) {
                 nameTaken = true;
                 continue;
             }
-            env.append(' ').append(leaf.getArgs(i));
+            env.append(' ').append(leaf.args().get(i));
         }
-        return "  " + stanza + " " + leaf.getName() + " (job:" + (job == null ? "" : " " + job) + ", env:" + env + ")";
+        return "  " + stanza + " " + leaf.name() + " (job:" + (job == null ? "" : " " + job) + ", env:" + env + ")";
     }
 
     /**
@@ -71,24 +71,24 @@ final class ConfigReport {
         Set<String> jobs = new HashSet<>();
         List<Pattern> emits = new ArrayList<>();
         for (ClassInfo c : classes) {
-            jobs.add(c.getJob());
-            c.getEmitsList().forEach(e -> emits.add(glob(e)));
+            jobs.add(c.job());
+            c.emits().forEach(e -> emits.add(glob(e)));
         }
         Checker checker = new Checker(jobs, emits, ignoredEvents, warn, userMode);
         List<String> out = new ArrayList<>();
         for (ClassInfo c : classes) {
-            if (only != null && !only.equals(c.getJob())) {
+            if (only != null && !only.equals(c.job())) {
                 continue;
             }
             List<String> errors = new ArrayList<>();
-            if (c.hasStartOn()) {
-                checker.check("start on", parse(c.getStartOn(), c.getStartOnLeavesList()), errors);
+            if (c.startOn() != null) {
+                checker.check("start on", parse(c.startOn(), c.startOnLeaves()), errors);
             }
-            if (c.hasStopOn()) {
-                checker.check("stop on", parse(c.getStopOn(), c.getStopOnLeavesList()), errors);
+            if (c.stopOn() != null) {
+                checker.check("stop on", parse(c.stopOn(), c.stopOnLeaves()), errors);
             }
             if (!errors.isEmpty()) {
-                out.add(c.getJob());
+                out.add(c.job());
                 out.addAll(errors);
             }
         }
@@ -98,7 +98,7 @@ final class ConfigReport {
     private record Checker(Set<String> jobs, List<Pattern> emits, Set<String> ignored, boolean warn, boolean user) {
         boolean value(Expr e) {
             return switch (e) {
-                case Expr.Event ev -> eventKnown(ev.leaf().getName()) && jobKnown(jobName(ev.leaf()));
+                case Expr.Event ev -> eventKnown(ev.leaf().name()) && jobKnown(jobName(ev.leaf()));
                 case Expr.Op op -> op.and() || warn
                         ? value(op.left()) && value(op.right())
                         : value(op.left()) || value(op.right());
@@ -131,7 +131,7 @@ final class ConfigReport {
                     report(stanza, op.left(), errors);
                 }
                 case Expr.Event ev -> {
-                    String name = ev.leaf().getName();
+                    String name = ev.leaf().name();
                     String job = jobName(ev.leaf());
                     if (!eventKnown(name)) {
                         errors.add("  " + stanza + ": unknown event " + name);
@@ -157,11 +157,11 @@ final class ConfigReport {
 
     /** The job a job event refers to: its first argument if positional, else its first {@code JOB=} argument. */
     static String jobName(Leaf leaf) {
-        if (!JOB_EVENTS.contains(leaf.getName())) {
+        if (!JOB_EVENTS.contains(leaf.name())) {
             return null;
         }
-        for (int i = 0; i < leaf.getArgsCount(); i++) {
-            String a = leaf.getArgs(i);
+        for (int i = 0; i < leaf.args().size(); i++) {
+            String a = leaf.args().get(i);
             if (isJobNameArg(i, a)) {
                 return a.startsWith("JOB=") ? a.substring(4) : a;
             }
@@ -193,7 +193,7 @@ final class ConfigReport {
         for (Leaf l : leaves) {
             e = e == null ? new Expr.Event(l) : new Expr.Op(true, e, new Expr.Event(l));
         }
-        return e == null ? new Expr.Event(Leaf.newBuilder().setName(canonical).build()) : e;
+        return e == null ? new Expr.Event(new Leaf(canonical, List.of())) : e;
     }
 
     private static Expr parseAt(String s, List<Leaf> leaves, int[] pos, int[] next) {
@@ -218,8 +218,8 @@ final class ConfigReport {
             return new Expr.Op(and, left, right);
         }
         Leaf leaf = leaves.get(next[0]++);
-        StringBuilder text = new StringBuilder(leaf.getName());
-        leaf.getArgsList().forEach(a -> text.append(' ').append(a));
+        StringBuilder text = new StringBuilder(leaf.name());
+        leaf.args().forEach(a -> text.append(' ').append(a));
         if (!s.startsWith(text.toString(), pos[0])) {
             throw new IllegalArgumentException("leaf mismatch");
         }

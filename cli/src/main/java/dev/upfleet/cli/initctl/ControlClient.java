@@ -11,10 +11,16 @@ import java.nio.file.Path;
  */
 final class ControlClient implements AutoCloseable {
     private final Path socket;
+    private final boolean exitCloses;
     private LeanControlClient rpc;
 
-    ControlClient(Path socket) {
+    /**
+     * {@code exitCloses}: the process ends right after this client (initctl's own {@code main}), so {@link #close}
+     * leaves the socket for the kernel to close at exit (see {@link LeanControlClient#closeAtExit}).
+     */
+    ControlClient(Path socket, boolean exitCloses) {
         this.socket = socket;
+        this.exitCloses = exitCloses;
     }
 
     Path socket() {
@@ -55,7 +61,9 @@ final class ControlClient implements AutoCloseable {
 
     @Override
     public void close() {
-        if (rpc != null) {
+        if (rpc != null && exitCloses) {
+            rpc.closeAtExit();
+        } else if (rpc != null) {
             rpc.close();
         }
     }

@@ -1,10 +1,10 @@
 package dev.upfleet.cli.initctl;
 
-import dev.upfleet.proto.control.v1.EventMessage;
-import dev.upfleet.proto.control.v1.InstanceStatus;
-import dev.upfleet.proto.control.v1.LiveProcess;
+import dev.upfleet.cli.initctl.lean.ControlMessages.InstanceStatus;
+import dev.upfleet.cli.initctl.lean.ControlMessages.LiveProcess;
+import java.util.List;
 
-/** Upstart's text forms of a status (initctl.c {@code job_status}) and of a monitored event. */
+/** Upstart's text form of a status (initctl.c {@code job_status}). */
 final class Formats {
     private Formats() {}
 
@@ -13,29 +13,21 @@ final class Formats {
      * first process is shown bare when it is main, pre-start or post-stop, otherwise with its kind in parentheses.
      */
     static String status(InstanceStatus s) {
-        StringBuilder b = new StringBuilder(s.getJob());
-        if (!s.getInstance().isEmpty()) {
-            b.append(" (").append(s.getInstance()).append(')');
+        StringBuilder b = new StringBuilder(s.job());
+        if (!s.instance().isEmpty()) {
+            b.append(" (").append(s.instance()).append(')');
         }
-        b.append(' ').append(s.getGoal()).append('/').append(s.getState());
-        for (int i = 0; i < s.getProcessesCount(); i++) {
-            LiveProcess p = s.getProcesses(i);
+        b.append(' ').append(s.goal()).append('/').append(s.state());
+        List<LiveProcess> processes = s.processes();
+        for (int i = 0; i < processes.size(); i++) {
+            LiveProcess p = processes.get(i);
             if (i > 0) {
-                b.append("\n\t").append(p.getKind()).append(" process ").append(p.getPid());
-            } else if (p.getKind().equals("main") || p.getKind().equals("pre-start") || p.getKind().equals("post-stop")) {
-                b.append(", process ").append(p.getPid());
+                b.append("\n\t").append(p.kind()).append(" process ").append(p.pid());
+            } else if (p.kind().equals("main") || p.kind().equals("pre-start") || p.kind().equals("post-stop")) {
+                b.append(", process ").append(p.pid());
             } else {
-                b.append(", (").append(p.getKind()).append(") process ").append(p.getPid());
+                b.append(", (").append(p.kind()).append(") process ").append(p.pid());
             }
-        }
-        return b.toString();
-    }
-
-    /** {@code NAME KEY=VALUE ...}: one line per event, for people and for tools that split on spaces. */
-    static String event(EventMessage e) {
-        StringBuilder b = new StringBuilder(e.getName());
-        for (String kv : e.getEnvList()) {
-            b.append(' ').append(kv);
         }
         return b.toString();
     }

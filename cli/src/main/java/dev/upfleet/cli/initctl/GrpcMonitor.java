@@ -83,6 +83,15 @@ final class GrpcMonitor implements AutoCloseable {
         }
     }
 
+    /** {@code NAME KEY=VALUE ...}: one line per event, for people and for tools that split on spaces. */
+    static String format(EventMessage e) {
+        StringBuilder b = new StringBuilder(e.getName());
+        for (String kv : e.getEnvList()) {
+            b.append(' ').append(kv);
+        }
+        return b.toString();
+    }
+
     @Override
     public void close() {
         if (channel != null) {

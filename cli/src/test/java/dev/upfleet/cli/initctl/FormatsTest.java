@@ -2,8 +2,10 @@ package dev.upfleet.cli.initctl;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.upfleet.proto.control.v1.InstanceStatus;
-import dev.upfleet.proto.control.v1.LiveProcess;
+import dev.upfleet.cli.initctl.lean.ControlMessages.InstanceStatus;
+import dev.upfleet.cli.initctl.lean.ControlMessages.LiveProcess;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -22,14 +24,14 @@ class FormatsTest {
             s    |     | start | running    |                            | s start/running
             """)
     void statusLine(String job, String instance, String goal, String state, String procs, String expected) {
-        InstanceStatus.Builder b = InstanceStatus.newBuilder().setJob(job).setInstance(instance == null ? "" : instance)
-                .setGoal(goal).setState(state);
+        List<LiveProcess> processes = new ArrayList<>();
         if (procs != null) {
             for (String p : procs.split(" ")) {
                 String[] kv = p.split(":");
-                b.addProcesses(LiveProcess.newBuilder().setKind(kv[0]).setPid(Long.parseLong(kv[1])));
+                processes.add(new LiveProcess(kv[0], Long.parseLong(kv[1])));
             }
         }
-        assertThat(Formats.status(b.build())).isEqualTo(expected.replace("\\n", "\n").replace("\\t", "\t"));
+        InstanceStatus s = new InstanceStatus(job, instance == null ? "" : instance, goal, state, processes);
+        assertThat(Formats.status(s)).isEqualTo(expected.replace("\\n", "\n").replace("\\t", "\t"));
     }
 }

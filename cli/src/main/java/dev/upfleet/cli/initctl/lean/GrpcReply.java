@@ -1,7 +1,5 @@
 package dev.upfleet.cli.initctl.lean;
 
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Parser;
 import dev.upfleet.cli.initctl.lean.Hpack.Header;
 import dev.upfleet.cli.initctl.lean.RpcException.Code;
 import java.io.ByteArrayOutputStream;
@@ -11,12 +9,12 @@ import java.util.List;
 /**
  * The gRPC layer of a unary reply (gRPC over HTTP/2, PROTOCOL-HTTP2.md): the status from the trailers (or from
  * the only header block of a trailers-only reply, or from the HTTP status when there is none), and the one
- * length-prefixed message from the body.
+ * length-prefixed message from the body, as a reader for the reply's decoder.
  */
 final class GrpcReply {
     private GrpcReply() {}
 
-    static <T> T message(H2Connection.Exchange x, Parser<T> parser) {
+    static ProtoReader message(H2Connection.Exchange x) {
         // A trailers-only reply carries the status in its (only) header block.
         List<Header> meta = x.trailers() != null ? x.trailers() : x.headers();
         String grpcStatus = value(meta, "grpc-status");
@@ -37,10 +35,10 @@ final class GrpcReply {
             String message = value(meta, "grpc-message");
             throw new RpcException(code, message == null ? null : percentDecode(message));
         }
-        return parse(x.data(), parser);
+        return body(x.data());
     }
 
-    private static <T> T parse(byte[] data, Parser<T> parser) {
+    private static ProtoReader body(byte[] data) {
         if (data.length < 5) {
             throw new RpcException(Code.INTERNAL, "No value received for unary call");
         }
@@ -56,11 +54,7 @@ final class GrpcReply {
             throw new RpcException(Code.INTERNAL, data.length - 5 < size
                     ? "Reply ends inside its message" : "Too many responses for unary call");
         }
-        try {
-            return parser.parseFrom(data, 5, (int) size);
-        } catch (InvalidProtocolBufferException e) {
-            throw new RpcException(Code.INTERNAL, "Invalid protobuf byte sequence", e);
-        }
+        return ProtoReader.of(data, 5, (int) size);
     }
 
     /** The gRPC code for an HTTP status without grpc-status (gRPC's http-grpc-status-mapping). */

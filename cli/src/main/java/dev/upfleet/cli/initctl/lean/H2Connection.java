@@ -197,6 +197,16 @@ final class H2Connection implements AutoCloseable {
     /** Tells the peer we are done (GOAWAY, NO_ERROR) and closes the socket; never throws. */
     @Override
     public void close() {
+        goAway();
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // nothing left to do
+        }
+    }
+
+    /** Tells the peer we are done (GOAWAY, NO_ERROR), leaving the socket open; never throws. */
+    void goAway() {
         try {
             frameHeader(GOAWAY, 0, 0, 8);
             writeInt(0); // last stream id: we accept no pushed streams
@@ -204,11 +214,6 @@ final class H2Connection implements AutoCloseable {
             flush();
         } catch (IOException | RuntimeException e) {
             // the peer may be gone already
-        }
-        try {
-            channel.close();
-        } catch (IOException e) {
-            // nothing left to do
         }
     }
 

@@ -32,6 +32,11 @@ public final class RpcException extends RuntimeException {
         this(code, description, null);
     }
 
+    /** What grpc-java reports for a reply message that does not parse. */
+    public static RpcException invalidMessage(Throwable cause) {
+        return new RpcException(Code.INTERNAL, "Invalid protobuf byte sequence", cause);
+    }
+
     public Code code() {
         return code;
     }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.upfleet.cli.initctl.lean.RpcException.Code;
-import dev.upfleet.proto.control.v1.Empty;
 import dev.upfleet.proto.control.v1.VersionReply;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -86,8 +85,13 @@ class H2ConnectionScriptedTest {
         return b;
     }
 
+    /** A gRPC length-prefixed message of the generated class's encoding (as the agent would send it). */
     static byte[] grpcMessage(VersionReply reply) {
-        return LeanControlClient.frame(reply);
+        byte[] m = reply.toByteArray();
+        byte[] framed = new byte[5 + m.length];
+        framed[4] = (byte) m.length;
+        System.arraycopy(m, 0, framed, 5, m.length);
+        return framed;
     }
 
     <T> T call(Script script, java.util.function.Function<LeanControlClient, T> call, List<Frame> seen) throws Exception {
@@ -117,8 +121,8 @@ class H2ConnectionScriptedTest {
         }
     }
 
-    static VersionReply version(LeanControlClient c) {
-        return c.version(Empty.getDefaultInstance());
+    static ControlMessages.VersionReply version(LeanControlClient c) {
+        return c.version();
     }
 
     @Test
@@ -143,7 +147,7 @@ class H2ConnectionScriptedTest {
     void pingSettingsContinuationPaddingAndPriorityAreHandled() throws Exception {
         List<Frame> seen = new ArrayList<>();
         var enc = new DefaultHttp2HeadersEncoder();
-        VersionReply reply = call((in, out, s) -> {
+        ControlMessages.VersionReply reply = call((in, out, s) -> {
             write(out, 4, 0, 0, new byte[] {0, 4, 0, 0x10, 0, 0, 0, 5, 0, 0, 0x40, 0}); // window 1M, frame 16K
             write(out, 6, 0, 0, new byte[] {1, 2, 3, 4, 5, 6, 7, 8});
             byte[] headers = block(enc, ":status", "200", "content-type", "application/grpc", "grpc-encoding", "identity");
@@ -167,7 +171,7 @@ class H2ConnectionScriptedTest {
             s.add(read(in)); // SETTINGS ACK
             s.add(read(in)); // PING ACK
         }, H2ConnectionScriptedTest::version, seen);
-        assertThat(reply.getVersion()).isEqualTo("init (upstart 1.13.2)");
+        assertThat(reply.version()).isEqualTo("init (upstart 1.13.2)");
         Frame settingsAck = seen.get(seen.size() - 2);
         Frame pingAck = seen.getLast();
         assertThat(settingsAck.type()).isEqualTo(4);
@@ -213,13 +217,13 @@ class H2ConnectionScriptedTest {
     @Test
     void goAwayAfterOurStreamStillDeliversTheReply() throws Exception {
         var enc = new DefaultHttp2HeadersEncoder();
-        VersionReply r = call((in, out, s) -> {
+        ControlMessages.VersionReply r = call((in, out, s) -> {
             write(out, 7, 0, 0, ints(1, 0));
             write(out, 1, 4, 1, block(enc, ":status", "200"));
             write(out, 0, 0, 1, grpcMessage(VersionReply.newBuilder().setVersion("x").build()));
             write(out, 1, 5, 1, block(enc, "grpc-status", "0"));
         }, H2ConnectionScriptedTest::version, new ArrayList<>());
-        assertThat(r.getVersion()).isEqualTo("x");
+        assertThat(r.version()).isEqualTo("x");
     }
 
     @Test

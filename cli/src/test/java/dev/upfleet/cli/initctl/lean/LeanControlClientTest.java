@@ -10,13 +10,13 @@ import dev.upfleet.agent.control.JobControl;
 import dev.upfleet.agent.control.JobControl.InstanceStatus;
 import dev.upfleet.agent.control.JobControl.LiveProcess;
 import dev.upfleet.cli.initctl.lean.RpcException.Code;
-import dev.upfleet.proto.control.v1.ClassesRequest;
+import dev.upfleet.cli.initctl.lean.ControlMessages.ClassesRequest;
+import dev.upfleet.cli.initctl.lean.ControlMessages.EmitRequest;
+import dev.upfleet.cli.initctl.lean.ControlMessages.Empty;
+import dev.upfleet.cli.initctl.lean.ControlMessages.EnvRequest;
+import dev.upfleet.cli.initctl.lean.ControlMessages.JobRequest;
+import dev.upfleet.cli.initctl.lean.ControlMessages.LogPriorityRequest;
 import dev.upfleet.proto.control.v1.ControlGrpc;
-import dev.upfleet.proto.control.v1.EmitRequest;
-import dev.upfleet.proto.control.v1.Empty;
-import dev.upfleet.proto.control.v1.EnvRequest;
-import dev.upfleet.proto.control.v1.JobRequest;
-import dev.upfleet.proto.control.v1.LogPriorityRequest;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
@@ -59,11 +59,11 @@ class LeanControlClientTest {
     }
 
     static JobRequest job(String name, String... env) {
-        return JobRequest.newBuilder().setJob(name).addAllEnv(List.of(env)).build();
+        return new JobRequest(name, false, "", List.of(env), false);
     }
 
-    static EnvRequest.Builder global() {
-        return EnvRequest.newBuilder().setGlobal(true);
+    static EnvRequest global(String... vars) {
+        return new EnvRequest(true, "", "", List.of(vars), false);
     }
 
     @Test
@@ -73,27 +73,27 @@ class LeanControlClientTest {
 
     @Test
     void everyUnaryCallOnOneConnection() {
-        assertThat(client.status(job("svc")).getStatus().getState()).isEqualTo("running");
-        assertThat(client.start(job("idle")).getStatus().getProcesses(0).getPid()).isEqualTo(1000);
-        assertThat(client.restart(job("idle")).getStatus().getGoal()).isEqualTo("start");
+        assertThat(client.status(job("svc")).status().state()).isEqualTo("running");
+        assertThat(client.start(job("idle")).status().processes().get(0).pid()).isEqualTo(1000);
+        assertThat(client.restart(job("idle")).status().goal()).isEqualTo("start");
         client.reload(job("idle"));
-        assertThat(client.stop(job("idle")).getStatus().getState()).isEqualTo("waiting");
-        assertThat(client.list(Empty.getDefaultInstance()).getInstancesList()).extracting(s -> s.getJob())
+        assertThat(client.stop(job("idle")).status().state()).isEqualTo("waiting");
+        assertThat(client.list().instances()).extracting(s -> s.job())
                 .containsExactly("svc", "web", "idle");
-        client.emit(EmitRequest.newBuilder().setName("foo").addEnv("A=B").build());
-        assertThat(client.classes(ClassesRequest.newBuilder().setJob("svc").build()).getClasses(0).getUsage())
+        client.emit(new EmitRequest("foo", List.of("A=B"), false));
+        assertThat(client.classes(new ClassesRequest("svc")).classes().get(0).usage())
                 .isEqualTo("svc [OPTS]");
-        client.reloadConfiguration(Empty.getDefaultInstance());
-        assertThat(client.logPriority(LogPriorityRequest.newBuilder().setPriority("info").build()).getPriority())
+        client.reloadConfiguration();
+        assertThat(client.logPriority(new LogPriorityRequest("info")).priority())
                 .isEqualTo("info");
-        assertThat(client.logPriority(LogPriorityRequest.getDefaultInstance()).getPriority()).isEqualTo("info");
-        client.setEnv(global().addVars("A=1").addVars("B=2").build());
-        assertThat(client.listEnv(global().build()).getVarsList()).containsExactly("A=1", "B=2");
-        assertThat(client.getEnv(global().addVars("B").build()).getVars(0)).isEqualTo("2");
-        client.unsetEnv(global().addVars("A").build());
-        client.resetEnv(global().build());
-        assertThat(client.listEnv(global().build()).getVarsList()).isEmpty();
-        assertThat(client.version(Empty.getDefaultInstance()).getVersion()).isEqualTo("init (upstart 1.13.2)");
+        assertThat(client.logPriority(new LogPriorityRequest("")).priority()).isEqualTo("info");
+        client.setEnv(global("A=1", "B=2"));
+        assertThat(client.listEnv(global()).vars()).containsExactly("A=1", "B=2");
+        assertThat(client.getEnv(global("B")).vars().get(0)).isEqualTo("2");
+        client.unsetEnv(global("A"));
+        client.resetEnv(global());
+        assertThat(client.listEnv(global()).vars()).isEmpty();
+        assertThat(client.version().version()).isEqualTo("init (upstart 1.13.2)");
         assertThat(fake.calls()).containsExactly("status svc", "start idle wait", "restart idle wait", "reload idle",
                 "stop idle wait", "list", "emit foo A=B wait", "classes svc", "reload-configuration",
                 "log-priority info", "log-priority", "set-env global A=1 B=2", "list-env global", "get-env global B",
@@ -113,19 +113,19 @@ class LeanControlClientTest {
         assertThatThrownBy(() -> client.status(job("late-boom"))).isInstanceOfSatisfying(RpcException.class,
                 e -> assertThat(e.code()).isEqualTo(Code.INTERNAL));
         // and the connection is still good afterwards
-        assertThat(client.status(job("svc")).getStatus().getJob()).isEqualTo("svc");
+        assertThat(client.status(job("svc")).status().job()).isEqualTo("svc");
     }
 
     @Test
     void nonAsciiAndPercentInMessagesArePercentDecoded() {
         String name = "N\u00d6_%41_\u2713";
-        assertThatThrownBy(() -> client.getEnv(global().addVars(name).build())).isInstanceOfSatisfying(
+        assertThatThrownBy(() -> client.getEnv(global(name))).isInstanceOfSatisfying(
                 RpcException.class, e -> assertThat(e.description()).isEqualTo("No such variable: " + name));
     }
 
     @Test
     void unknownMethodIsUnimplemented() {
-        assertThatThrownBy(() -> client.call("Nope", Empty.getDefaultInstance(), Empty.parser()))
+        assertThatThrownBy(() -> client.call("Nope", Empty.INSTANCE))
                 .isInstanceOfSatisfying(RpcException.class, e -> assertThat(e.code()).isEqualTo(Code.UNIMPLEMENTED));
     }
 
@@ -136,19 +136,19 @@ class LeanControlClientTest {
             fake.instance(new InstanceStatus("many", "instance-" + i + "-" + "x".repeat(200), "start", "running",
                     List.of(new LiveProcess("main", 100_000 + i), new LiveProcess("post-start", 200_000 + i))));
         }
-        var list = client.list(Empty.getDefaultInstance()).getInstancesList();
+        var list = client.list().instances();
         assertThat(list).hasSize(10_003);
-        assertThat(list.get(3).getInstance()).startsWith("instance-0-");
-        assertThat(list.getLast().getInstance()).startsWith("instance-9999-");
-        assertThat(list.getLast().getProcesses(1).getPid()).isEqualTo(209_999);
+        assertThat(list.get(3).instance()).startsWith("instance-0-");
+        assertThat(list.getLast().instance()).startsWith("instance-9999-");
+        assertThat(list.getLast().processes().get(1).pid()).isEqualTo(209_999);
         // more than twice our receive window: only window updates as we read let it through
-        assertThat(client.list(Empty.getDefaultInstance()).getSerializedSize()).isGreaterThan(2 * H2Connection.RECEIVE_WINDOW);
+        assertThat(client.list().toByteArray().length).isGreaterThan(2 * H2Connection.RECEIVE_WINDOW);
     }
 
     @Test
     void largeRequestWaitsForTheAgentsWindow() {
         List<String> env = IntStream.range(0, 4_000).mapToObj(i -> "VAR_" + i + "=" + "x".repeat(100)).toList();
-        client.emit(EmitRequest.newBuilder().setName("big").addAllEnv(env).build());
+        client.emit(new EmitRequest("big", env, false));
         assertThat(fake.calls().getLast()).startsWith("emit big VAR_0=").endsWith("VAR_3999=" + "x".repeat(100) + " wait");
     }
 
@@ -171,7 +171,7 @@ class LeanControlClientTest {
         try (ControlServer slowServer = new ControlServer(dir.resolve("slow.sock"), slow);
              LeanControlClient c = new LeanControlClient(slowServer.socket())) {
             long t0 = System.nanoTime();
-            assertThat(c.start(job("idle")).getStatus().getState()).isEqualTo("running");
+            assertThat(c.start(job("idle")).status().state()).isEqualTo("running");
             assertThat(System.nanoTime() - t0).isGreaterThan(TimeUnit.MILLISECONDS.toNanos(2900));
         }
     }
@@ -179,7 +179,7 @@ class LeanControlClientTest {
     @Test
     void missingSocketIsUnavailableWithTheErrno() {
         try (LeanControlClient c = new LeanControlClient(dir.resolve("none.sock"))) {
-            assertThatThrownBy(() -> c.version(Empty.getDefaultInstance())).isInstanceOfSatisfying(
+            assertThatThrownBy(() -> c.version()).isInstanceOfSatisfying(
                     RpcException.class, e -> {
                         assertThat(e.code()).isEqualTo(Code.UNAVAILABLE);
                         assertThat(e.getCause()).isInstanceOf(NoSuchFileException.class)
@@ -195,7 +195,7 @@ class LeanControlClientTest {
             ch.bind(UnixDomainSocketAddress.of(dead));
         }
         try (LeanControlClient c = new LeanControlClient(dead)) {
-            assertThatThrownBy(() -> c.version(Empty.getDefaultInstance())).isInstanceOfSatisfying(
+            assertThatThrownBy(() -> c.version()).isInstanceOfSatisfying(
                     RpcException.class, e -> {
                         assertThat(e.code()).isEqualTo(Code.UNAVAILABLE);
                         assertThat(e.getCause()).hasMessageContaining("Connection refused");
@@ -205,14 +205,14 @@ class LeanControlClientTest {
 
     @Test
     void agentGoneBetweenCallsIsUnavailable() {
-        assertThat(client.version(Empty.getDefaultInstance()).getVersion()).isNotEmpty();
+        assertThat(client.version().version()).isNotEmpty();
         server.close();
-        assertThatThrownBy(() -> client.version(Empty.getDefaultInstance())).isInstanceOfSatisfying(
+        assertThatThrownBy(() -> client.version()).isInstanceOfSatisfying(
                 RpcException.class, e -> assertThat(e.code()).isEqualTo(Code.UNAVAILABLE));
     }
 
     @Test
-    void initctlStatusLoadsNoGrpcOrNettyClass() throws Exception {
+    void initctlStatusLoadsNoGrpcNettyOrProtobufClass() throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = new ArrayList<>(List.of(java, "-Xshare:off", "-Xlog:class+load=info", "-cp",
                 System.getProperty("java.class.path"), "dev.upfleet.cli.initctl.InitctlMain",
@@ -222,6 +222,7 @@ class LeanControlClientTest {
         assertThat(p.waitFor()).isZero();
         assertThat(out).contains("svc start/running, process 4242")
                 .contains("dev.upfleet.cli.initctl.lean.H2Connection")
-                .doesNotContain("io.grpc.").doesNotContain("io.netty.");
+                .doesNotContain("io.grpc.").doesNotContain("io.netty.").doesNotContain("com.google.protobuf.")
+                .doesNotContain("dev.upfleet.proto.");
     }
 }

@@ -1,0 +1,179 @@
+package dev.upfleet.cli.initctl.lean;
+
+import dev.upfleet.cli.initctl.lean.ControlMessages.Empty;
+import dev.upfleet.cli.initctl.lean.ControlMessages.InstanceStatus;
+import dev.upfleet.cli.initctl.lean.ControlMessages.JobRequest;
+import dev.upfleet.cli.initctl.lean.ControlMessages.ListReply;
+import dev.upfleet.cli.initctl.lean.ControlMessages.LiveProcess;
+import dev.upfleet.cli.initctl.lean.ControlMessages.Message;
+import dev.upfleet.cli.initctl.lean.ControlMessages.StatusReply;
+import dev.upfleet.cli.initctl.lean.ControlMessages.VersionReply;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A stand-in agent for initctl's AOT training run: serves the Control service's unary calls on a Unix socket with
+ * fixed replies, so that the cache can be trained whenever it is needed, whether or not an agent runs (an agent
+ * that is still starting, or that stops during the training, made the cache fail to appear). It is not a general
+ * HTTP/2 server: it reads what {@link LeanControlClient} sends (preface, SETTINGS, WINDOW_UPDATE, one HEADERS and
+ * DATA per call, GOAWAY), answers as grpc-java would, and ignores the rest. One connection at a time, on its own
+ * platform thread (a named class, not a lambda: what the training loads ends up in every initctl start-up).
+ */
+public final class TrainingAgent implements Runnable, AutoCloseable {
+    /** A job name the stand-in refuses as Upstart does, so that the training also takes the error path. */
+    public static final String UNKNOWN_JOB = "aot-training-no-such-job";
+
+    private final ServerSocketChannel server;
+    private final Path socket;
+    private final Thread thread;
+
+    private TrainingAgent(ServerSocketChannel server, Path socket) {
+        this.server = server;
+        this.socket = socket;
+        this.thread = new Thread(this, "aot-training-agent");
+        thread.setDaemon(true);
+    }
+
+    /** Listens on a new socket in the temporary directory and serves until closed. */
+    public static TrainingAgent start() throws IOException {
+        ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        server.bind(null); // a name of the JDK's choosing in the temporary directory
+        TrainingAgent agent = new TrainingAgent(server, ((UnixDomainSocketAddress) server.getLocalAddress()).getPath());
+        agent.thread.start();
+        return agent;
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    @Override
+    public void run() {
+        while (server.isOpen()) {
+            try (SocketChannel ch = server.accept()) {
+                serve(ch);
+            } catch (IOException | ProtoException | HpackException e) {
+                // the client went away, or the server was closed: next connection, or the end
+            }
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+        Files.deleteIfExists(socket);
+    }
+
+    private static void serve(SocketChannel ch) throws IOException, ProtoException, HpackException {
+        readFully(ch, 24); // the client preface
+        write(ch, frame(0x4, 0, 0, new byte[0])); // our (empty) SETTINGS
+        Hpack hpack = new Hpack();
+        Map<Integer, String> paths = new HashMap<>();
+        Map<Integer, ByteArrayOutputStream> bodies = new HashMap<>();
+        while (true) {
+            ByteBuffer header = readFully(ch, 9);
+            int length = (header.get() & 0xff) << 16 | (header.get() & 0xff) << 8 | (header.get() & 0xff);
+            int type = header.get() & 0xff;
+            int flags = header.get() & 0xff;
+            int stream = header.getInt() & 0x7fffffff;
+            byte[] payload = readFully(ch, length).array();
+            if (type == 0x7) { // GOAWAY: the client is done
+                return;
+            }
+            if (type == 0x1) { // HEADERS, one frame, no padding or priority (what LeanControlClient sends)
+                paths.put(stream, path(hpack.decode(payload)));
+                bodies.put(stream, new ByteArrayOutputStream());
+            } else if (type == 0x0 && bodies.containsKey(stream)) {
+                bodies.get(stream).write(payload, 0, payload.length);
+            } else {
+                continue; // SETTINGS, its ACK, WINDOW_UPDATE
+            }
+            if ((flags & 0x1) != 0) { // END_STREAM: the request is complete
+                byte[] body = bodies.remove(stream).toByteArray();
+                write(ch, reply(stream, paths.remove(stream), body));
+            }
+        }
+    }
+
+    private static String path(List<Hpack.Header> headers) {
+        for (Hpack.Header h : headers) {
+            if (h.name().equals(":path")) {
+                return h.value();
+            }
+        }
+        return "";
+    }
+
+    /** The frames of the reply to one call: headers, message and trailers, or a trailers-only refusal. */
+    private static byte[] reply(int stream, String path, byte[] body) throws ProtoException {
+        String method = path.substring(path.lastIndexOf('/') + 1);
+        ProtoReader request = ProtoReader.of(body, Math.min(5, body.length), Math.max(0, body.length - 5));
+        Message message = switch (method) {
+            case "Start", "Stop", "Restart", "Status" -> {
+                JobRequest r = JobRequest.read(request);
+                yield r.job().equals(UNKNOWN_JOB) ? null : new StatusReply(running(r.job(), 4242));
+            }
+            case "List" -> new ListReply(List.of(running("svc", 4242),
+                    new InstanceStatus("idle", "", "stop", "waiting", List.of())));
+            case "Version" -> new VersionReply("init (upstart 1.13.2)");
+            default -> Empty.INSTANCE;
+        };
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream block = new ByteArrayOutputStream();
+        Hpack.encodeLiteral(block, ":status", "200");
+        Hpack.encodeLiteral(block, "content-type", "application/grpc");
+        if (message == null) {
+            Hpack.encodeLiteral(block, "grpc-status", "9"); // FAILED_PRECONDITION
+            Hpack.encodeLiteral(block, "grpc-message", "Unknown job: " + UNKNOWN_JOB);
+            out.writeBytes(frame(0x1, 0x4 | 0x1, stream, block.toByteArray()));
+            return out.toByteArray();
+        }
+        out.writeBytes(frame(0x1, 0x4, stream, block.toByteArray()));
+        ProtoWriter w = ProtoWriter.grpcFramed();
+        message.writeTo(w);
+        out.writeBytes(frame(0x0, 0, stream, w.toGrpcFrame()));
+        block.reset();
+        Hpack.encodeLiteral(block, "grpc-status", "0");
+        out.writeBytes(frame(0x1, 0x4 | 0x1, stream, block.toByteArray()));
+        return out.toByteArray();
+    }
+
+    private static InstanceStatus running(String job, long pid) {
+        return new InstanceStatus(job, "", "start", "running", List.of(new LiveProcess("main", pid)));
+    }
+
+    private static byte[] frame(int type, int flags, int stream, byte[] payload) {
+        ByteBuffer b = ByteBuffer.allocate(9 + payload.length);
+        b.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length);
+        b.put((byte) type).put((byte) flags).putInt(stream).put(payload);
+        return b.array();
+    }
+
+    private static ByteBuffer readFully(SocketChannel ch, int n) throws IOException {
+        ByteBuffer b = ByteBuffer.allocate(n);
+        while (b.hasRemaining()) {
+            if (ch.read(b) < 0) {
+                throw new EOFException();
+            }
+        }
+        return b.flip();
+    }
+
+    private static void write(SocketChannel ch, byte[] octets) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(octets);
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+}
