@@ -111,20 +111,26 @@ class ClusterResyncIT extends RealEtcd {
                 .as("b's ticks from a and resyncs, in order").containsExactlyElementsOf(expected);
     }
 
+    /** Agents a and b on {@code c1}, b's listener following a's ticks, warmed up. */
+    static List<AgentProcess> tickingPair(Cluster cl, ControllerProcess c1) {
+        List<AgentProcess> ab = Cluster.parallel(
+                () -> cl.agent(Cluster.agentOptions("a", List.of(c1), Map.of()), a -> {}),
+                () -> cl.agent(Cluster.agentOptions("b", List.of(c1), Map.of()),
+                        b -> b.writeJob("listener", Ticks.listenerJob("a"))));
+        Cluster.awaitNodes(ab.get(0), "a", "b");
+        Ticks.warmUp(ab.get(0), ab.get(1), LIMIT);
+        return ab;
+    }
+
     @Test
     void agentAwayPastACompactionIsToldSoThenGetsEverythingAfterItOnce() throws Exception {
         long t0 = System.nanoTime();
         try (Cluster cl = new Cluster(etcd);
              Client client = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build()) {
             ControllerProcess c1 = cl.controller("c1");
-            var ab = Cluster.parallel(
-                    () -> cl.agent(Cluster.agentOptions("a", List.of(c1), Map.of()), a -> {}),
-                    () -> cl.agent(Cluster.agentOptions("b", List.of(c1), Map.of()),
-                            b -> b.writeJob("listener", Ticks.listenerJob("a"))));
+            List<AgentProcess> ab = tickingPair(cl, c1);
             AgentProcess a = ab.get(0);
             AgentProcess b = ab.get(1);
-            Cluster.awaitNodes(a, "a", "b");
-            Ticks.warmUp(a, b, LIMIT);
             Ticks.emitRange(a, 1, 20, LIMIT);
             Ticks.await(b, "a", 20, LIMIT);
 
@@ -170,14 +176,9 @@ class ClusterResyncIT extends RealEtcd {
             List<String> args = new ArrayList<>(cl.insecureControllerArgs());
             args.addAll(List.of("--retention", "1s"));
             ControllerProcess c1 = cl.controller("c1", args);
-            var ab = Cluster.parallel(
-                    () -> cl.agent(Cluster.agentOptions("a", List.of(c1), Map.of()), a -> {}),
-                    () -> cl.agent(Cluster.agentOptions("b", List.of(c1), Map.of()),
-                            b -> b.writeJob("listener", Ticks.listenerJob("a"))));
+            List<AgentProcess> ab = tickingPair(cl, c1);
             AgentProcess a = ab.get(0);
             AgentProcess b = ab.get(1);
-            Cluster.awaitNodes(a, "a", "b");
-            Ticks.warmUp(a, b, LIMIT);
             Ticks.emitRange(a, 1, 10, LIMIT);
             Ticks.await(b, "a", 10, LIMIT);
 
