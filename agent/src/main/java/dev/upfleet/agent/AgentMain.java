@@ -1,5 +1,6 @@
 package dev.upfleet.agent;
 
+import dev.upfleet.agent.log.DaemonLog;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -143,6 +144,11 @@ public final class AgentMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        // Before anything logs (the warm-up thread's Netty classes do): the daemon log, without a class path scan.
+        if (System.getProperty("slf4j.provider") == null) {
+            System.setProperty("slf4j.provider", DaemonLog.class.getName());
+            System.setProperty("slf4j.internal.verbosity", System.getProperty("slf4j.internal.verbosity", "WARN"));
+        }
         warmUp();
         CommandLine cli = new CommandLine(new AgentMain());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
