@@ -28,8 +28,6 @@ import java.util.Optional;
  */
 public final class Libc {
     public static final int O_RDONLY = 0;
-    public static final int AT_FDCWD = -100;
-    public static final int RENAME_EXCHANGE = 2;
     public static final int O_WRONLY = 1;
     public static final int O_RDWR = 2;
     public static final int O_CREAT = 0100;
@@ -345,22 +343,6 @@ public final class Libc {
 
     public static void grantpt(int fd) throws LibcException {
         call("grantpt", (cs, a) -> (int) GRANTPT.invokeExact(cs, fd));
-    }
-
-    /** Looked up on first use: glibc before 2.28 has no renameat2 wrapper. */
-    private static final class Renameat2 {
-        static final MethodHandle HANDLE = LOOKUP.find("renameat2").map(symbol -> LINKER.downcallHandle(symbol,
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT), ERRNO)).orElse(null);
-    }
-
-    /** renameat2(2) with RENAME_EXCHANGE: atomically swaps two existing paths (ENOSYS without renameat2). */
-    public static void renameExchange(String a, String b) throws LibcException {
-        MethodHandle renameat2 = Renameat2.HANDLE;
-        if (renameat2 == null) {
-            throw new LibcException("renameat2", ENOSYS);
-        }
-        call("renameat2", (cs, arena) -> (int) renameat2.invokeExact(cs, AT_FDCWD, arena.allocateFrom(a), AT_FDCWD,
-                arena.allocateFrom(b), RENAME_EXCHANGE));
     }
 
     public static void unlockpt(int fd) throws LibcException {
