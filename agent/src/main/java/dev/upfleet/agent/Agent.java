@@ -217,6 +217,9 @@ public final class Agent implements AutoCloseable {
         if (settings.bootEvents()) {
             onLoop(() -> BootSequence.boot(engine, settings.runlevel()));
         }
+        // The boot burst (parsing every job file, starting the jobs) leaves the heap full of garbage that a young
+        // collection promoted; one full collection now lets it shrink back (MaxHeapFreeRatio, bin/lib/agent-jvm-opts.sh).
+        System.gc();
         LOG.info("upfleet-agent {} running on {} ({} jobs)", VERSION, settings.socket(), engine.classNames().size());
     }
 
