@@ -69,12 +69,50 @@ public final class StateStore implements AutoCloseable {
         Map<String, InstanceRecord> live = new LinkedHashMap<>();
         Path legacy = stateDir.resolve("instances");
         List<Path> legacyFiles = readLegacy(legacy, live);
-        replay(live);
+        long whole = -1; // unknown: the journal could not be read
+        try {
+            whole = replay(live);
+        } catch (IOException e) {
+            LOG.warn("state directory: cannot read {}: {}", journal, e.getMessage());
+        }
         this.previous = List.copyOf(live.values());
-        rewrite(live.values());
-        for (Path f : legacyFiles) {
-            Files.deleteIfExists(f);
-            Files.deleteIfExists(f.resolveSibling(f.getFileName() + ".tmp"));
+        if (whole < 0) {
+            keepWholeFrames(whole, live.values()); // never replace a journal that could not be read
+            return;
+        }
+        try {
+            rewrite(live.values());
+            for (Path f : legacyFiles) {
+                Files.deleteIfExists(f);
+                Files.deleteIfExists(f.resolveSibling(f.getFileName() + ".tmp"));
+            }
+        } catch (IOException e) {
+            // As before the journal, an unwritable state directory does not stop the agent; each write warns.
+            LOG.warn("state directory: cannot rewrite {}: {}", journal, e.getMessage());
+            keepWholeFrames(whole, live.values());
+        }
+    }
+
+    /**
+     * When the journal could not be rewritten (or read): cut a torn tail (after {@code whole} bytes; -1 when unknown),
+     * so appends do not land behind it, and count the live records for the compaction threshold.
+     */
+    private void keepWholeFrames(long whole, Iterable<InstanceRecord> live) {
+        for (InstanceRecord r : live) {
+            int size = HEADER + r.getSerializedSize();
+            liveSizes.put(key(r.getJob(), r.getInstance()), size);
+            liveBytes += size;
+        }
+        journalBytes = Math.max(whole, 0);
+        if (whole < 0 || !Files.exists(journal)) {
+            return;
+        }
+        try (FileChannel channel = FileChannel.open(journal, StandardOpenOption.WRITE)) {
+            if (channel.size() > whole) {
+                channel.truncate(whole);
+            }
+        } catch (IOException e) {
+            LOG.warn("state directory: cannot truncate {}: {}", journal, e.getMessage());
         }
     }
 
@@ -171,12 +209,16 @@ public final class StateStore implements AutoCloseable {
         rewrite(live.values());
     }
 
-    /** Reads the journal's frames into {@code live} (last one per instance wins; tombstones remove). */
-    private void replay(Map<String, InstanceRecord> live) throws IOException {
+    /**
+     * Reads the journal's frames into {@code live} (last one per instance wins; tombstones remove); returns the length
+     * of the whole frames read (a torn or corrupt frame ends the replay).
+     */
+    private long replay(Map<String, InstanceRecord> live) throws IOException {
         if (!Files.exists(journal)) {
-            return;
+            return 0;
         }
         ByteBuffer data = ByteBuffer.wrap(Files.readAllBytes(journal));
+        long whole = 0;
         while (data.remaining() >= HEADER) {
             int length = data.getInt();
             int sum = data.getInt();
@@ -190,7 +232,13 @@ public final class StateStore implements AutoCloseable {
             if ((int) crc.getValue() != sum) {
                 break;
             }
-            InstanceRecord r = InstanceRecord.parseFrom(payload);
+            InstanceRecord r;
+            try {
+                r = InstanceRecord.parseFrom(payload);
+            } catch (IOException e) {
+                break;
+            }
+            whole = data.position();
             String key = key(r.getJob(), r.getInstance());
             if (r.getGoal().isEmpty()) {
                 live.remove(key);
@@ -199,6 +247,7 @@ public final class StateStore implements AutoCloseable {
                 live.put(key, r);
             }
         }
+        return whole;
     }
 
     /** Writes a fresh journal holding exactly {@code records} and swaps it in atomically. */

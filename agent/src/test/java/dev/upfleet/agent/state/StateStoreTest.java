@@ -71,6 +71,19 @@ class StateStoreTest {
     }
 
     @Test
+    void aFrameThatDoesNotParseEndsTheReplay() throws Exception {
+        StateStore store = new StateStore(dir);
+        store.record(List.of(running("a", 11)));
+        byte[] junk = {(byte) 0xff, (byte) 0xff, (byte) 0xff};
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(junk);
+        java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocate(8 + junk.length).putInt(junk.length)
+                .putInt((int) crc.getValue()).put(junk);
+        Files.write(dir.resolve("journal"), frame.array(), StandardOpenOption.APPEND);
+        assertThat(summary(new StateStore(dir).readAll())).containsExactly("a start/running [main:11]");
+    }
+
+    @Test
     void theJournalIsCompactedAsItGrows() throws Exception {
         StateStore store = new StateStore(dir);
         for (int i = 0; i < 2000; i++) {
