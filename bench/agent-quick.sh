@@ -9,6 +9,7 @@
 #   all_ms     launch -> N service processes running
 #   rss_kb     agent VmRSS after 2 s idle (also pss_kb, threads)
 #   stop_ms    `initctl emit bench-stop-all` -> no service process left; initctl_ms: when initctl itself returned
+#   shutdown_ms SIGTERM -> agent exited (the agent is killed when it has not after 60 s)
 # and, with N >= 10, restart p50/p90/max of 20 SIGKILLs of a respawning service (ms, the shared probe's restart).
 # UPFLEET_JAVA_OPTS is passed through (e.g. a JFR recording); QUICK_KEEP=1 keeps the temp dirs.
 #
@@ -22,16 +23,20 @@ reps="${2:-3}"
 probe="$bench/build/probe"
 ms() { awk -v ns="$1" 'BEGIN { printf "%.1f", ns / 1e6 }'; }
 
+dir="" agent_pid=""
+# The agent and its services of the current rep, by pid (also when a command fails and set -e ends the script).
+cleanup() {
+    [ -n "$dir" ] || return 0
+    [ -n "$agent_pid" ] && kill -KILL "$agent_pid" 2>/dev/null || true
+    "$probe" pids "$dir/svc" 2>/dev/null | while read -r pid _; do kill -KILL "$pid" 2>/dev/null || true; done
+    if [ -n "${QUICK_KEEP:-}" ]; then echo "kept $dir" >&2; else rm -rf "$dir"; fi
+    dir="" agent_pid=""
+}
+trap cleanup EXIT
+
 run_once() {
-    local dir agent_pid="" out names name i first last ready
+    local out names name i first ready
     dir="$(mktemp -d "${TMPDIR:-/tmp}/upfleet-quick.XXXXXX")"
-    # shellcheck disable=SC2317 # called through trap
-    cleanup() {
-        [ -n "$agent_pid" ] && kill -KILL "$agent_pid" 2>/dev/null || true
-        "$probe" pids "$dir/svc" 2>/dev/null | while read -r pid _; do kill -KILL "$pid" 2>/dev/null || true; done
-        [ -n "${QUICK_KEEP:-}" ] && echo "kept $dir" >&2 || rm -rf "$dir"
-    }
-    trap cleanup RETURN
     cp "$bench/build/svc" "$dir/svc"
     mkdir -p "$dir/conf"
     names=""
@@ -45,7 +50,7 @@ run_once() {
     agent_pid=$(awk '$1 == "launched" { print $2 }' <<<"$out")
     ready=$(awk '$1 == "ready" { print $2 }' <<<"$out")
     [ -n "$ready" ] || { echo "start failed: $out" >&2; tail -20 "$dir/agent.log" >&2; return 1; }
-    first=$(awk '$1 == "seen" { print $3 }' <<<"$out" | sort -n | head -1)
+    first=$(awk '$1 == "seen" && (min == "" || $3 < min) { min = $3 } END { print min }' <<<"$out")
     echo "first_ms $(ms "$first") all_ms $(ms "$ready")"
     sleep 2
     echo "rss_kb $(awk '/^VmRSS/ { print $2 }' "/proc/$agent_pid/status") pss_kb $(awk '/^Pss:/ { print $2 }' \
@@ -57,9 +62,18 @@ run_once() {
     fi
     out=$("$probe" waitgone "$dir/svc" 60000 0 "$dir/stop.log" -- "$root/bin/initctl" --socket "$dir/ctl.sock" emit bench-stop-all)
     echo "stop_ms $(ms "$(awk '$1 == "gone" { print $2 }' <<<"$out")") initctl_ms $(ms "$(awk '$1 == "gone" { print $3 }' <<<"$out")")"
+    local t0 t1
+    t0=$(date +%s%N)
     kill -TERM "$agent_pid"
-    for _ in $(seq 500); do kill -0 "$agent_pid" 2>/dev/null || break; sleep 0.02; done
-    agent_pid=""
+    for _ in $(seq 3000); do kill -0 "$agent_pid" 2>/dev/null || break; sleep 0.02; done
+    t1=$(date +%s%N)
+    if kill -0 "$agent_pid" 2>/dev/null; then
+        echo "shutdown: agent still running 60 s after SIGTERM (killed)"
+    else
+        echo "shutdown_ms $(ms $((t1 - t0)))"
+        agent_pid=""
+    fi
+    cleanup
 }
 
 echo "jobs $n, load $(cut -d' ' -f1-3 /proc/loadavg)"
