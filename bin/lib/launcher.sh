@@ -76,7 +76,8 @@ upfleet_aot_key() { # JAVA CLASSPATH JVM-OPTS...
     UPFLEET_AOT_KEY="$key $cp"
 }
 
-# TRAIN-ARGS starting with -D are system properties for the training run (they do not affect the cache).
+# TRAIN-ARGS starting with -D are system properties for the training run (they do not affect the cache). With
+# UPFLEET_AOT_TRAINER set, that program makes the cache instead (given the path to write; see --aot-trainer).
 upfleet_aot_train_later() { # TARGET NAME KEY JAVA CLASSPATH MAIN JVM-OPTS... -- TRAIN-ARGS...
     local target="$1" name="$2" key="$3" java="$4" cp="$5" main="$6"
     shift 6
@@ -96,14 +97,20 @@ upfleet_aot_train_later() { # TARGET NAME KEY JAVA CLASSPATH MAIN JVM-OPTS... --
         sleep 1 # let the user's command have the CPU first
         upfleet_aot_fresh "$target/$name.aot" "$target/upfleet-"*.jar "$target/lib" "$key" && exit 0
         conf="$target/.$name.aotconf.$BASHPID" tmp="$target/.$name.aot.$BASHPID"
-        if nice "$java" -XX:AOTMode=record -XX:AOTConfiguration="$conf" "${opts[@]}" "${props[@]}" -cp "$cp" "$main" "${args[@]}" \
-            && nice "$java" -XX:AOTMode=create -XX:AOTConfiguration="$conf" -XX:AOTCache="$tmp" "${opts[@]}" -cp "$cp" \
-            && printf '%s\n' "$key" > "$target/.$name.aot.key" && mv -f "$tmp" "$target/$name.aot"; then
+        train() {
+            if [ -n "${UPFLEET_AOT_TRAINER:-}" ]; then
+                nice "$UPFLEET_AOT_TRAINER" "$tmp"
+            else
+                nice "$java" -XX:AOTMode=record -XX:AOTConfiguration="$conf" "${opts[@]}" "${props[@]}" -cp "$cp" "$main" "${args[@]}" \
+                    && nice "$java" -XX:AOTMode=create -XX:AOTConfiguration="$conf" -XX:AOTCache="$tmp" "${opts[@]}" -cp "$cp"
+            fi
+        }
+        if train && printf '%s\n' "$key" > "$target/.$name.aot.key" && mv -f "$tmp" "$target/$name.aot"; then
             rm -f "$failed"
         else
             touch "$failed"
         fi
-        rm -f "$conf" "$tmp"
+        rm -f "$conf" "$tmp" "$tmp.config"
     ) </dev/null >/dev/null 2>&1 &
     disown 2>/dev/null || true
 }
@@ -119,17 +126,20 @@ UPFLEET_INITCTL_CP="$UPFLEET_ROOT/cli/target/upfleet-cli.jar"
 # provider, which every Unix socket channel sets up) then spin no method-handle classes.
 UPFLEET_INITCTL_OPTS=(-Xint -XX:+UseSerialGC -XX:-UsePerfData -Djdk.reflect.useNativeAccessorOnly=true)
 
-# upfleet_run MODULE MAINCLASS [--aot=NAME] [--aot-train=ARG]... [--classpath=CP] [JVM-OPTION...] -- ARGS...
+# upfleet_run MODULE MAINCLASS [--aot=NAME] [--aot-train=ARG]... [--aot-trainer=PROGRAM] [--classpath=CP] [JVM-OPTION...] -- ARGS...
+# --aot-trainer names a program that writes the cache to the path it is given (for a daemon, whose training run needs
+# a workload of its own rather than a read-only command); it is run like the --aot-train run.
 # --classpath replaces the default class path (the module jar, then every jar of its lib directory); --aot-classpath
 # names the class path the AOT cache is trained with when this run's only appends to it (the JVM accepts that).
 upfleet_run() {
     local module="$1" main="$2"
     shift 2
-    local jvm_opts=() aot_name="" aot_train=() cp="" aot_cp=""
+    local jvm_opts=() aot_name="" aot_train=() aot_trainer="" cp="" aot_cp=""
     while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do
         case "$1" in
             --aot=*) aot_name="${1#--aot=}" ;;
             --aot-train=*) aot_train+=("${1#--aot-train=}") ;;
+            --aot-trainer=*) aot_trainer="${1#--aot-trainer=}" ;;
             --classpath=*) cp="${1#--classpath=}" ;;
             --aot-classpath=*) aot_cp="${1#--aot-classpath=}" ;;
             *) jvm_opts+=("$1") ;;
@@ -154,6 +164,9 @@ upfleet_run() {
         local key="$UPFLEET_AOT_KEY"
         if upfleet_aot_fresh "$target/$aot_name.aot" "$jar" "$target/lib" "$key"; then
             share=(-XX:AOTCache="$target/$aot_name.aot")
+        elif [ -n "$aot_trainer" ]; then
+            UPFLEET_AOT_TRAINER="$aot_trainer" upfleet_aot_train_later "$target" "$aot_name" "$key" "$java" "$cp" "$main" \
+                "${common[@]}" --
         elif [ "${#aot_train[@]}" -gt 0 ]; then
             upfleet_aot_train_later "$target" "$aot_name" "$key" "$java" "$cp" "$main" "${common[@]}" -- "${aot_train[@]}"
         fi

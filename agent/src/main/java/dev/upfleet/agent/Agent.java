@@ -148,21 +148,27 @@ public final class Agent implements AutoCloseable {
                 LOG.error("{}", problem.render());
             }
         });
-        onLoop(() -> confLoader.rescan(false));
+        // The engine thread loads the configuration and re-adopts jobs while this thread builds the control server
+        // (start-up work that overlaps on a multi-core machine). Both tasks are queued before the socket exists, so
+        // every request is handled after them; the boot events are queued once both are done.
+        CompletableFuture<Void> loaded = onLoopLater(() -> confLoader.rescan(false));
 
         StateStore store = new StateStore(settings.stateDir());
         resources.add(store);
         PidWatcher watcher = new PidWatcher(reports);
         resources.add(watcher);
         List<InstanceRecord> previous = store.readAll();
-        onLoop(() -> Readoption.run(previous, engine, watcher, store, (pid, sig) -> launcher.signal(pid, sig, true)));
         loop.afterEachTask(() -> store.record(engine.drainChanges()));
+        CompletableFuture<Void> readopted = onLoopLater(() -> {
+            if (loaded.isDone() && !loaded.isCompletedExceptionally()) { // it ran first; if it failed, the boot fails
+                Readoption.run(previous, engine, watcher, store, (pid, sig) -> launcher.signal(pid, sig, true));
+            }
+        });
         ClusterLink link = null;
         if (settings.cluster() != null) {
             link = new ClusterLink(new ClusterLink.Settings(settings.node(), settings.cluster().labels(),
                     settings.cluster().controllers(), settings.cluster().credentials(), VERSION, System.currentTimeMillis(),
                     100_000), loop, new ClusterState(settings.stateDir()), replicated, engine::clusterInterest);
-            late.add(link);
             resources.add(link);
             if (registry != null) {
                 ClusterLink l = link;
@@ -197,7 +203,10 @@ public final class Agent implements AutoCloseable {
         ControlServer controlServer = new ControlServer(settings.socket(), control, link,
                 ControlServer.Options.defaults().withMode(mode));
         resources.add(controlServer);
+        loaded.join();
+        readopted.join();
         if (link != null) {
+            late.add(link);
             link.start(controlServer.clusterControl());
         }
 
@@ -210,6 +219,9 @@ public final class Agent implements AutoCloseable {
         if (settings.bootEvents()) {
             onLoop(() -> BootSequence.boot(engine, settings.runlevel()));
         }
+        // The boot burst (parsing every job file, starting the jobs) leaves the heap full of garbage that a young
+        // collection promoted; one full collection now lets it shrink back (MaxHeapFreeRatio, bin/lib/agent-jvm-opts.sh).
+        System.gc();
         LOG.info("upfleet-agent {} running on {} ({} jobs)", VERSION, settings.socket(), engine.classNames().size());
     }
 
@@ -234,7 +246,12 @@ public final class Agent implements AutoCloseable {
     }
 
     /** Runs a task on the engine thread and waits for it. */
-    private void onLoop(Runnable task) throws InterruptedException {
+    private void onLoop(Runnable task) {
+        onLoopLater(task).join();
+    }
+
+    /** Queues a task on the engine thread; the future completes when it has run (exceptionally if it threw). */
+    private CompletableFuture<Void> onLoopLater(Runnable task) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         loop.post(() -> {
             try {
@@ -244,7 +261,7 @@ public final class Agent implements AutoCloseable {
                 done.completeExceptionally(e);
             }
         });
-        done.join();
+        return done;
     }
 
     private static void logDaemon(LogPriority priority, String message) {

@@ -1,5 +1,7 @@
 package dev.upfleet.agent;
 
+import dev.upfleet.agent.log.DaemonLog;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -143,12 +145,97 @@ public final class AgentMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        // Before anything logs (the warm-up thread's Netty classes do): the daemon log, without a class path scan.
+        if (System.getProperty("slf4j.provider") == null) {
+            System.setProperty("slf4j.provider", DaemonLog.class.getName());
+            System.setProperty("slf4j.internal.verbosity", System.getProperty("slf4j.internal.verbosity", "WARN"));
+        }
         warmUp();
+        AgentMain quick = quickParse(args);
+        if (quick != null) {
+            int code;
+            try {
+                code = quick.call();
+            } catch (Exception e) {
+                System.err.println("upfleet-agent: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+                code = 1;
+            }
+            System.exit(code);
+        }
         CommandLine cli = new CommandLine(new AgentMain());
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("upfleet-agent: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             return 1;
         });
         System.exit(cli.execute(args));
+    }
+
+    /**
+     * The usual standalone command lines, parsed without picocli: building picocli's model of this class takes about
+     * 0.3 s of start-up (reflection, mostly interpreted). Handles {@code --name VALUE}, {@code --name=VALUE} and the
+     * boolean flags of the options below; returns null for anything else (help, version, cluster and TLS options,
+     * unknown words, a missing or option-like value, a bad number), which picocli then parses and reports as always.
+     */
+    static AgentMain quickParse(String[] args) {
+        AgentMain parsed = new AgentMain();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (arg.equals("--no-startup-event")) {
+                parsed.noStartupEvent = true;
+                continue;
+            }
+            if (arg.equals("--no-inherit-env")) {
+                parsed.noInheritEnv = true;
+                continue;
+            }
+            int eq = arg.indexOf('=');
+            String name = eq > 0 ? arg.substring(0, eq) : arg;
+            String value;
+            if (eq > 0) {
+                value = arg.substring(eq + 1);
+            } else if (i + 1 < args.length && !args[i + 1].startsWith("-")) {
+                value = args[++i];
+            } else {
+                return null;
+            }
+            try {
+                if (!parsed.set(name, value)) {
+                    return null;
+                }
+            } catch (InvalidPathException e) {
+                return null;
+            }
+        }
+        return parsed;
+    }
+
+    /** One option of {@link #quickParse}; false when it is not one that it handles or the value is not plain. */
+    private boolean set(String name, String value) {
+        switch (name) {
+            case "--confdir" -> confDirs.add(Path.of(value));
+            case "--socket" -> socket = Path.of(value);
+            case "--log-dir" -> logDir = Path.of(value);
+            case "--state-dir" -> stateDir = Path.of(value);
+            case "--event-log" -> eventLog = Path.of(value);
+            case "--node" -> node = value;
+            case "--metrics-address" -> metricsAddress = value;
+            case "--runlevel" -> runlevel = value;
+            case "--metrics-port" -> {
+                if (!value.matches("[0-9]{1,9}")) {
+                    return false;
+                }
+                metricsPort = Integer.valueOf(value);
+            }
+            case "--socket-mode" -> {
+                if (!value.matches("[0-7]{1,4}")) {
+                    return false;
+                }
+                socketMode = value;
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
     }
 }

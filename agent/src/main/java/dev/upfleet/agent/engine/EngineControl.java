@@ -34,13 +34,24 @@ public final class EngineControl implements JobControl, EngineObserver {
     /** Runs {@code action} on the engine thread; it completes the future itself (possibly much later). */
     private <T> CompletionStage<T> submit(Consumer<CompletableFuture<T>> action) {
         CompletableFuture<T> reply = new CompletableFuture<>();
+        // The engine completes `engineSide`; the caller hears of it only after the task that did so has ended and its
+        // changes are in the state directory (EngineLoop.afterTask), so an agent killed right after a reply said
+        // "running" still knows that job when it comes back.
+        CompletableFuture<T> engineSide = new CompletableFuture<>();
+        engineSide.whenComplete((value, failure) -> loop.afterCurrentTask(() -> {
+            if (failure != null) {
+                reply.completeExceptionally(failure);
+            } else {
+                reply.complete(value);
+            }
+        }));
         Runnable task = () -> {
             try {
-                action.accept(reply);
+                action.accept(engineSide);
             } catch (ControlException e) {
-                reply.completeExceptionally(e);
+                engineSide.completeExceptionally(e);
             } catch (RuntimeException e) {
-                reply.completeExceptionally(e);
+                engineSide.completeExceptionally(e);
                 throw e;
             }
         };

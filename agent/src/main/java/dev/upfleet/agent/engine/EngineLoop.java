@@ -1,5 +1,7 @@
 package dev.upfleet.agent.engine;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +35,8 @@ public final class EngineLoop implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     /** Tasks posted and not yet finished; {@link #runOrPost} runs inline only when it is 0. */
     private final AtomicInteger pending = new AtomicInteger();
+    /** Run after the current task's after-task hook (guarded by {@link #lock}). */
+    private final List<Runnable> afterCurrent = new ArrayList<>();
 
     public EngineLoop(Engine engine, int maxPendingRequests) {
         this.engine = engine;
@@ -112,16 +116,41 @@ public final class EngineLoop implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs {@code action} once the task now running on the calling thread has ended and the after-task hook has run
+     * (replies to control requests wait for that: what they report is then in the state directory); at once when the
+     * caller is not running an engine task.
+     */
+    public void afterCurrentTask(Runnable action) {
+        if (lock.isHeldByCurrentThread()) {
+            afterCurrent.add(action);
+        } else {
+            action.run();
+        }
+    }
+
     /** With {@link #lock} held. */
     private void runTask(Runnable task) {
         try {
             task.run();
             engine.poll();
-            afterTask.run();
         } catch (RuntimeException | StackOverflowError e) {
             // One bad input must not take every job down with it.
             LOG.error("engine task failed", e);
         }
+        try {
+            afterTask.run();
+        } catch (RuntimeException e) {
+            LOG.error("engine after-task hook failed", e);
+        }
+        for (int i = 0; i < afterCurrent.size(); i++) {
+            try {
+                afterCurrent.get(i).run();
+            } catch (RuntimeException e) {
+                LOG.error("engine task reply failed", e);
+            }
+        }
+        afterCurrent.clear();
     }
 
     @Override

@@ -28,8 +28,8 @@ import java.util.Optional;
  */
 public final class Libc {
     public static final int O_RDONLY = 0;
-    public static final int AT_FDCWD = -100;
-    public static final int RENAME_EXCHANGE = 2;
+    /** ioctl: open the peer (slave) of a pty master. */
+    public static final long TIOCGPTPEER = 0x5441;
     public static final int O_WRONLY = 1;
     public static final int O_RDWR = 2;
     public static final int O_CREAT = 0100;
@@ -106,6 +106,8 @@ public final class Libc {
     private static final MethodHandle POSIX_OPENPT = errnoFn("posix_openpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle GRANTPT = errnoFn("grantpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle UNLOCKPT = errnoFn("unlockpt", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle IOCTL_INT = errnoFn("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle PTSNAME_R = fn("ptsname_r",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle EPOLL_CREATE1 = errnoFn("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
@@ -197,16 +199,6 @@ public final class Libc {
     private static int ptrPtr(MethodHandle handle, MemorySegment a, MemorySegment b) {
         try {
             return (int) handle.invokeExact(a, b);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
-    }
-
-    private static int plain(MethodHandle handle, Object... args) {
-        try {
-            return (int) handle.invokeWithArguments(args);
         } catch (RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
@@ -347,20 +339,12 @@ public final class Libc {
         call("grantpt", (cs, a) -> (int) GRANTPT.invokeExact(cs, fd));
     }
 
-    /** Looked up on first use: glibc before 2.28 has no renameat2 wrapper. */
-    private static final class Renameat2 {
-        static final MethodHandle HANDLE = LOOKUP.find("renameat2").map(symbol -> LINKER.downcallHandle(symbol,
-                FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT), ERRNO)).orElse(null);
-    }
-
-    /** renameat2(2) with RENAME_EXCHANGE: atomically swaps two existing paths (ENOSYS without renameat2). */
-    public static void renameExchange(String a, String b) throws LibcException {
-        MethodHandle renameat2 = Renameat2.HANDLE;
-        if (renameat2 == null) {
-            throw new LibcException("renameat2", ENOSYS);
-        }
-        call("renameat2", (cs, arena) -> (int) renameat2.invokeExact(cs, AT_FDCWD, arena.allocateFrom(a), AT_FDCWD,
-                arena.allocateFrom(b), RENAME_EXCHANGE));
+    /**
+     * The slave side of a pty master, opened through the master ({@code ioctl(TIOCGPTPEER)}, Linux 4.13): no
+     * ptsname and no path lookup of {@code /dev/pts/N}. Throws (EINVAL, ENOTTY) where the kernel lacks it.
+     */
+    public static int openPtyPeer(int master, int flags) throws LibcException {
+        return (int) call("ioctl", (cs, a) -> (int) IOCTL_INT.invokeExact(cs, master, TIOCGPTPEER, flags));
     }
 
     public static void unlockpt(int fd) throws LibcException {
@@ -370,7 +354,12 @@ public final class Libc {
     public static String ptsname(int fd) throws LibcException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(128);
-            int err = plain(PTSNAME_R, fd, buf, 128L);
+            int err;
+            try {
+                err = (int) PTSNAME_R.invokeExact(fd, buf, 128L);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
             if (err != 0) {
                 throw new LibcException("ptsname_r", err);
             }

@@ -50,8 +50,7 @@ record Stdio(List<FileAction> actions, int parentEnd, int childEnd) implements A
                 master = Libc.posixOpenpt(Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC);
                 Libc.grantpt(master);
                 Libc.unlockpt(master);
-                int slave = Libc.open(Libc.ptsname(master), Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0);
-                return logged(master, slave);
+                return logged(master, openSlave(master));
             } catch (LibcException e) {
                 Libc.closeQuietly(master);
             }
@@ -61,6 +60,16 @@ record Stdio(List<FileAction> actions, int parentEnd, int childEnd) implements A
             return logged(pipe[0], pipe[1]);
         } catch (LibcException e) {
             return none(); // out of descriptors: Upstart's "no pty → console none"
+        }
+    }
+
+    /** Through the master (two native calls and a path lookup fewer per spawn), else, before Linux 4.13, by name. */
+    private static int openSlave(int master) throws LibcException {
+        int flags = Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC;
+        try {
+            return Libc.openPtyPeer(master, flags);
+        } catch (LibcException e) {
+            return Libc.open(Libc.ptsname(master), flags, 0); // EINVAL/ENOTTY: no TIOCGPTPEER here
         }
     }
 

@@ -53,6 +53,23 @@ class LibcTest {
     }
 
     @Test
+    void aPtySlaveOpensThroughItsMaster() throws Exception {
+        int master = Libc.posixOpenpt(Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC);
+        Libc.grantpt(master);
+        Libc.unlockpt(master);
+        int slave = Libc.openPtyPeer(master, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC);
+        try (Arena arena = Arena.ofConfined()) {
+            Libc.write(slave, arena.allocateFrom("peer\n"), 5);
+            MemorySegment buf = arena.allocate(16);
+            long n = Libc.read(master, buf);
+            assertThat(new String(buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE))).isEqualTo("peer\r\n");
+        } finally {
+            Libc.closeQuietly(slave);
+            Libc.closeQuietly(master);
+        }
+    }
+
+    @Test
     void commandLinesFollowUpstart() {
         assertThat(CommandLine.argv(new Command.Exec("/usr/bin/daemon  --foreground -x")))
                 .containsExactly("/usr/bin/daemon", "--foreground", "-x");

@@ -1,0 +1,53 @@
+package dev.upfleet.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The command lines parsed without picocli, and those left to it. */
+class AgentMainTest {
+
+    @Test
+    void theUsualStandaloneLineIsParsedDirectly() {
+        AgentMain m = AgentMain.quickParse(new String[] {"--confdir", "/a", "--confdir=/b", "--socket", "s.sock",
+                "--log-dir", "log", "--state-dir=state", "--no-startup-event", "--event-log", "ev.json", "--node", "n1",
+                "--metrics-port", "9100", "--metrics-address=127.0.0.1", "--runlevel", "3", "--no-inherit-env",
+                "--socket-mode", "0660"});
+        assertThat(m).isNotNull();
+        assertThat(m.confDirs).containsExactly(Path.of("/a"), Path.of("/b"));
+        assertThat(m.socket).isEqualTo(Path.of("s.sock"));
+        assertThat(m.logDir).isEqualTo(Path.of("log"));
+        assertThat(m.stateDir).isEqualTo(Path.of("state"));
+        assertThat(m.noStartupEvent).isTrue();
+        assertThat(m.eventLog).isEqualTo(Path.of("ev.json"));
+        assertThat(m.node).isEqualTo("n1");
+        assertThat(m.metricsPort).isEqualTo(9100);
+        assertThat(m.metricsAddress).isEqualTo("127.0.0.1");
+        assertThat(m.runlevel).isEqualTo("3");
+        assertThat(m.noInheritEnv).isTrue();
+        assertThat(m.socketMode).isEqualTo("0660");
+    }
+
+    @Test
+    void defaultsAreThoseOfPicocli() {
+        AgentMain quick = AgentMain.quickParse(new String[0]);
+        AgentMain picocli = new AgentMain();
+        new picocli.CommandLine(picocli).parseArgs();
+        assertThat(quick).isNotNull();
+        assertThat(List.of(quick.socket, quick.logDir, quick.stateDir, quick.metricsAddress, quick.runlevel,
+                quick.socketMode)).isEqualTo(List.of(picocli.socket, picocli.logDir, picocli.stateDir,
+                picocli.metricsAddress, picocli.runlevel, picocli.socketMode));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"--help", "--version", "--controller=h:1", "--label=a=b", "--insecure", "--bogus",
+            "positional", "--socket", "--socket --log-dir", "--metrics-port=x", "--socket-mode=9",
+            "--no-startup-event=true", "--confdir=a\0b"})
+    void anythingElseIsLeftToPicocli(String line) {
+        assertThat(AgentMain.quickParse(line.split(" "))).isNull();
+    }
+}

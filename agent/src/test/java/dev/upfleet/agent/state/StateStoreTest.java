@@ -1,0 +1,126 @@
+package dev.upfleet.agent.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.upfleet.agent.engine.Goal;
+import dev.upfleet.agent.engine.InstanceSnapshot;
+import dev.upfleet.agent.engine.JobState;
+import dev.upfleet.core.job.ProcessKind;
+import dev.upfleet.proto.state.v1.InstanceRecord;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The state directory's journal: what a restarted agent reads back after the previous one was killed. */
+class StateStoreTest {
+    @TempDir
+    Path dir;
+
+    private static InstanceSnapshot running(String job, long pid) {
+        return new InstanceSnapshot(job, "", Goal.START, JobState.RUNNING, List.of("A=1"), Map.of(ProcessKind.MAIN, pid),
+                false);
+    }
+
+    private static InstanceSnapshot gone(String job) {
+        return new InstanceSnapshot(job, "", Goal.STOP, JobState.WAITING, List.of(), Map.of(), true);
+    }
+
+    private static List<String> summary(List<InstanceRecord> records) {
+        return records.stream().map(r -> r.getJob() + " " + r.getGoal() + "/" + r.getState() + " "
+                + r.getProcessesList().stream().map(p -> p.getKind() + ":" + p.getPid()).toList()).toList();
+    }
+
+    @Test
+    void everyTaskBatchIsReadBackWithoutClose() throws Exception {
+        StateStore store = new StateStore(dir);
+        assertThat(store.readAll()).isEmpty();
+        store.record(List.of(running("a", 11), running("b", 12), running("c", 13)));
+        store.record(List.of(running("a", 21), gone("b")));
+        // No close: as after SIGKILL.
+        assertThat(summary(new StateStore(dir).readAll())).containsExactly("c start/running [main:13]",
+                "a start/running [main:21]");
+    }
+
+    @Test
+    void aFrameCutShortEndsTheReplayAndIsDroppedBeforeTheNextAppend() throws Exception {
+        StateStore store = new StateStore(dir);
+        store.record(List.of(running("a", 11)));
+        store.record(List.of(running("b", 12)));
+        Path journal = dir.resolve("journal");
+        byte[] whole = Files.readAllBytes(journal);
+        Files.write(journal, java.util.Arrays.copyOf(whole, whole.length - 3)); // a kill in the middle of the write
+
+        StateStore again = new StateStore(dir);
+        assertThat(summary(again.readAll())).containsExactly("a start/running [main:11]");
+        again.record(List.of(running("c", 13)));
+        assertThat(summary(new StateStore(dir).readAll())).containsExactly("a start/running [main:11]",
+                "c start/running [main:13]");
+    }
+
+    @Test
+    void aCorruptFrameEndsTheReplay() throws Exception {
+        StateStore store = new StateStore(dir);
+        store.record(List.of(running("a", 11)));
+        Files.write(dir.resolve("journal"), new byte[] {0, 0, 0, 2, 1, 2, 3, 4, 9, 9}, StandardOpenOption.APPEND);
+        assertThat(summary(new StateStore(dir).readAll())).containsExactly("a start/running [main:11]");
+    }
+
+    @Test
+    void aFrameThatDoesNotParseEndsTheReplay() throws Exception {
+        StateStore store = new StateStore(dir);
+        store.record(List.of(running("a", 11)));
+        byte[] junk = {(byte) 0xff, (byte) 0xff, (byte) 0xff};
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(junk);
+        java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocate(8 + junk.length).putInt(junk.length)
+                .putInt((int) crc.getValue()).put(junk);
+        Files.write(dir.resolve("journal"), frame.array(), StandardOpenOption.APPEND);
+        assertThat(summary(new StateStore(dir).readAll())).containsExactly("a start/running [main:11]");
+    }
+
+    @Test
+    void theJournalIsCompactedAsItGrows() throws Exception {
+        StateStore store = new StateStore(dir);
+        for (int i = 0; i < 2000; i++) {
+            store.record(List.of(running("a", 1000 + i), running("b", 5000 + i)));
+        }
+        store.forget("b", "");
+        assertThat(Files.size(dir.resolve("journal"))).isLessThan(300 * 1024);
+        assertThat(summary(new StateStore(dir).readAll())).containsExactly("a start/running [main:2999]");
+    }
+
+    @Test
+    void filesOfTheEarlierLayoutAreCarriedOverOnce() throws Exception {
+        Path legacy = Files.createDirectories(dir.resolve("instances"));
+        InstanceRecord old = InstanceRecord.newBuilder().setJob("old").setGoal("start").setState("running").build();
+        Files.write(legacy.resolve(StateStoreLegacyName.of("old", "")), old.toByteArray());
+
+        assertThat(summary(new StateStore(dir).readAll())).containsExactly("old start/running []");
+        assertThat(Files.list(legacy).toList()).isEmpty();
+        assertThat(summary(new StateStore(dir).readAll())).containsExactly("old start/running []");
+    }
+
+    /** The earlier layout's file names: HEX(job)#HEX(instance).state. */
+    private static final class StateStoreLegacyName {
+        static String of(String job, String instance) {
+            java.util.HexFormat hex = java.util.HexFormat.of();
+            return hex.formatHex(job.getBytes()) + "#" + hex.formatHex(instance.getBytes()) + ".state";
+        }
+    }
+
+    @Test
+    void aThousandStartsAreOneAppend() throws Exception {
+        StateStore store = new StateStore(dir);
+        List<InstanceSnapshot> burst = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            burst.add(running("s" + i, 100_000 + i));
+        }
+        store.record(burst);
+        assertThat(new StateStore(dir).readAll()).hasSize(1000);
+    }
+}
