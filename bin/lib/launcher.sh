@@ -78,41 +78,52 @@ upfleet_aot_key() { # JAVA CLASSPATH JVM-OPTS...
 
 # TRAIN-ARGS starting with -D are system properties for the training run (they do not affect the cache). With
 # UPFLEET_AOT_TRAINER set, that program makes the cache instead (given the path to write; see --aot-trainer).
+# The training outlives the user's command, so it runs in a process of its own with a clean environment: nothing of
+# the caller's (a job's variables, a supervisor's or test harness's markers) lives on in it.
 upfleet_aot_train_later() { # TARGET NAME KEY JAVA CLASSPATH MAIN JVM-OPTS... -- TRAIN-ARGS...
-    local target="$1" name="$2" key="$3" java="$4" cp="$5" main="$6"
-    shift 6
-    local opts=() props=() args=()
-    while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
-    [ "${1:-}" = "--" ] && shift
-    for a in "$@"; do
-        case "$a" in -D*) props+=("$a") ;; *) args+=("$a") ;; esac
-    done
+    local target="$1" name="$2"
     [ -w "$target" ] && command -v flock >/dev/null 2>&1 || return 0
     local failed="$target/.$name.aot.failed"
     if [ -f "$failed" ] && [ -n "$(find "$failed" -mmin -10 2>/dev/null)" ]; then
         return 0
     fi
-    (
-        exec 9>"$target/.$name.aot.lock" && flock -n 9 || exit 0
-        sleep 1 # let the user's command have the CPU first
-        upfleet_aot_fresh "$target/$name.aot" "$target/upfleet-"*.jar "$target/lib" "$key" && exit 0
-        conf="$target/.$name.aotconf.$BASHPID" tmp="$target/.$name.aot.$BASHPID"
-        train() {
-            if [ -n "${UPFLEET_AOT_TRAINER:-}" ]; then
-                nice "$UPFLEET_AOT_TRAINER" "$tmp"
-            else
-                nice "$java" -XX:AOTMode=record -XX:AOTConfiguration="$conf" "${opts[@]}" "${props[@]}" -cp "$cp" "$main" "${args[@]}" \
-                    && nice "$java" -XX:AOTMode=create -XX:AOTConfiguration="$conf" -XX:AOTCache="$tmp" "${opts[@]}" -cp "$cp"
-            fi
-        }
-        if train && printf '%s\n' "$key" > "$target/.$name.aot.key" && mv -f "$tmp" "$target/$name.aot"; then
-            rm -f "$failed"
-        else
-            touch "$failed"
-        fi
-        rm -f "$conf" "$tmp" "$tmp.config"
-    ) </dev/null >/dev/null 2>&1 &
+    local keep=(PATH="$PATH" HOME="${HOME:-/}") v
+    for v in UPFLEET_AOT_TRAINER UPFLEET_JAVA_OPTS UPFLEET_JAVA JAVA_HOME TMPDIR; do
+        [ -n "${!v:-}" ] && keep+=("$v=${!v}")
+    done
+    env -i "${keep[@]}" bash -c "$(declare -f upfleet_aot_fresh upfleet_aot_train_now); upfleet_aot_train_now \"\$@\"" \
+        upfleet-aot-training "$@" </dev/null >/dev/null 2>&1 &
     disown 2>/dev/null || true
+}
+
+# The training itself (arguments as upfleet_aot_train_later's), one at a time per cache (flock).
+upfleet_aot_train_now() {
+    local target="$1" name="$2" key="$3" java="$4" cp="$5" main="$6"
+    shift 6
+    local opts=() props=() args=() a
+    while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do opts+=("$1"); shift; done
+    [ "${1:-}" = "--" ] && shift
+    for a in "$@"; do
+        case "$a" in -D*) props+=("$a") ;; *) args+=("$a") ;; esac
+    done
+    local failed="$target/.$name.aot.failed"
+    exec 9>"$target/.$name.aot.lock" && flock -n 9 || return 0
+    sleep 1 # let the user's command have the CPU first
+    upfleet_aot_fresh "$target/$name.aot" "$target/upfleet-"*.jar "$target/lib" "$key" && return 0
+    local conf="$target/.$name.aotconf.$$" tmp="$target/.$name.aot.$$" trained
+    if [ -n "${UPFLEET_AOT_TRAINER:-}" ]; then
+        nice "$UPFLEET_AOT_TRAINER" "$tmp" && trained=1
+    else
+        nice "$java" -XX:AOTMode=record -XX:AOTConfiguration="$conf" "${opts[@]}" "${props[@]}" -cp "$cp" "$main" "${args[@]}" \
+            && nice "$java" -XX:AOTMode=create -XX:AOTConfiguration="$conf" -XX:AOTCache="$tmp" "${opts[@]}" -cp "$cp" \
+            && trained=1
+    fi
+    if [ -n "${trained:-}" ] && printf '%s\n' "$key" > "$target/.$name.aot.key" && mv -f "$tmp" "$target/$name.aot"; then
+        rm -f "$failed"
+    else
+        touch "$failed"
+    fi
+    rm -f "$conf" "$tmp" "$tmp.config"
 }
 
 # initctl's short class path: the cli jar alone. Its lean client needs neither gRPC, Netty nor protobuf-java, and

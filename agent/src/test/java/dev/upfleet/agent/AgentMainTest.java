@@ -43,6 +43,24 @@ class AgentMainTest {
                 picocli.metricsAddress, picocli.runlevel, picocli.socketMode));
     }
 
+    private static List<Object> fields(AgentMain m) {
+        return java.util.Arrays.asList(m.confDirs, m.socket, m.logDir, m.stateDir, m.noStartupEvent, m.eventLog, m.node,
+                m.metricsPort, m.metricsAddress, m.runlevel, m.noInheritEnv, m.socketMode);
+    }
+
+    /** The fast path is only a shortcut: wherever it answers, picocli must give the same options. */
+    @ParameterizedTest
+    @ValueSource(strings = {"--confdir /a --confdir=/b --socket s.sock --log-dir log --state-dir=state",
+            "--no-startup-event --event-log ev.json --node n1 --metrics-port 9100 --metrics-address=127.0.0.1",
+            "--runlevel 3 --no-inherit-env --socket-mode 0660", "--node=web-1 --state-dir /var/lib/x --confdir c"})
+    void whereTheFastPathAnswersPicocliAgrees(String line) {
+        AgentMain quick = AgentMain.quickParse(line.split(" "));
+        AgentMain picocli = new AgentMain();
+        new picocli.CommandLine(picocli).parseArgs(line.split(" "));
+        assertThat(quick).isNotNull();
+        assertThat(fields(quick)).isEqualTo(fields(picocli));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"--help", "--version", "--controller=h:1", "--label=a=b", "--insecure", "--bogus",
             "positional", "--socket", "--socket --log-dir", "--metrics-port=x", "--socket-mode=9",
