@@ -55,8 +55,13 @@ public final class StateStore implements AutoCloseable {
     /** Start times by pid, read once per process, and the pids each instance lists (engine thread only). */
     private final Map<Long, ProcessIdentity> identities = new HashMap<>();
     private final Map<String, List<Long>> pidsByKey = new HashMap<>();
-    /** Size of each live instance's latest frame, for the compaction threshold. */
-    private final Map<String, Integer> liveSizes = new HashMap<>();
+    /**
+     * Each live instance's latest frame, as written: a compaction writes these out as they are (no re-reading of the
+     * journal, no re-encoding), and their sizes make the compaction threshold.
+     */
+    private final Map<String, byte[]> liveFrames = new LinkedHashMap<>();
+    /** Each instance's environment, encoded once: it rarely changes between transitions, and encoding it dominated. */
+    private final Map<String, EncodedEnv> envs = new HashMap<>();
     private final List<InstanceRecord> previous;
     private long liveBytes;
     private long journalBytes;
@@ -98,10 +103,11 @@ public final class StateStore implements AutoCloseable {
      * so appends do not land behind it, and count the live records for the compaction threshold.
      */
     private void keepWholeFrames(long whole, Iterable<InstanceRecord> live) {
+        liveFrames.clear();
+        liveBytes = 0;
+        ByteArrayOutputStream ignored = new ByteArrayOutputStream();
         for (InstanceRecord r : live) {
-            int size = HEADER + r.getSerializedSize();
-            liveSizes.put(key(r.getJob(), r.getInstance()), size);
-            liveBytes += size;
+            frame(ignored, key(r.getJob(), r.getInstance()), r.toByteArray(), true);
         }
         journalBytes = Math.max(whole, 0);
         if (whole < 0 || !Files.exists(journal)) {
@@ -138,12 +144,13 @@ public final class StateStore implements AutoCloseable {
                 }
             }
             if (s.gone()) {
-                frame(buffer, key, tombstone(s.job(), s.instance()));
+                envs.remove(key);
+                frame(buffer, key, tombstone(s.job(), s.instance()).toByteArray(), false);
                 continue;
             }
             pidsByKey.put(key, List.copyOf(s.pids().values()));
             InstanceRecord.Builder record = InstanceRecord.newBuilder().setJob(s.job()).setInstance(s.instance())
-                    .setGoal(s.goal().wireName()).setState(s.state().wireName()).addAllEnv(s.env())
+                    .setGoal(s.goal().wireName()).setState(s.state().wireName())
                     .setUpdatedUnixMillis(System.currentTimeMillis());
             for (Map.Entry<ProcessKind, Long> p : s.pids().entrySet()) {
                 ProcessIdentity id = identities.computeIfAbsent(p.getValue(),
@@ -151,7 +158,16 @@ public final class StateStore implements AutoCloseable {
                 record.addProcesses(ProcessRecord.newBuilder().setKind(p.getKey().wireName()).setPid(id.pid())
                         .setStartTime(id.startTime()));
             }
-            frame(buffer, key, record.build());
+            // A message's fields may come in any order: the encoded env field is appended to the rest.
+            EncodedEnv env = envs.get(key);
+            if (env == null || !env.env().equals(s.env())) {
+                env = EncodedEnv.of(s.env());
+                envs.put(key, env);
+            }
+            byte[] rest = record.build().toByteArray();
+            byte[] payload = java.util.Arrays.copyOf(rest, rest.length + env.bytes().length);
+            System.arraycopy(env.bytes(), 0, payload, rest.length, env.bytes().length);
+            frame(buffer, key, payload, true);
         }
         append(buffer);
     }
@@ -159,8 +175,26 @@ public final class StateStore implements AutoCloseable {
     /** Removes one instance's record (it was not re-adopted). */
     public void forget(String job, String instance) {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream(64);
-        frame(buffer, key(job, instance), tombstone(job, instance));
+        envs.remove(key(job, instance));
+        frame(buffer, key(job, instance), tombstone(job, instance).toByteArray(), false);
         append(buffer);
+    }
+
+    /** An environment and its encoding as {@code InstanceRecord.env} fields. */
+    private record EncodedEnv(List<String> env, byte[] bytes) {
+        static EncodedEnv of(List<String> env) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            com.google.protobuf.CodedOutputStream coded = com.google.protobuf.CodedOutputStream.newInstance(out);
+            try {
+                for (String e : env) {
+                    coded.writeString(InstanceRecord.ENV_FIELD_NUMBER, e);
+                }
+                coded.flush();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+            }
+            return new EncodedEnv(env, out.toByteArray());
+        }
     }
 
     private static InstanceRecord tombstone(String job, String instance) {
@@ -171,16 +205,18 @@ public final class StateStore implements AutoCloseable {
         return job + '\0' + instance;
     }
 
-    /** Adds one frame to the buffer and keeps the live-size accounting. */
-    private void frame(ByteArrayOutputStream buffer, String key, InstanceRecord record) {
-        byte[] payload = record.toByteArray();
+    /** Adds one frame (an encoded record; a tombstone when not {@code live}) to the buffer and to the live frames. */
+    private void frame(ByteArrayOutputStream buffer, String key, byte[] payload, boolean live) {
         CRC32C crc = new CRC32C();
         crc.update(payload);
-        ByteBuffer header = ByteBuffer.allocate(HEADER).putInt(payload.length).putInt((int) crc.getValue());
-        buffer.writeBytes(header.array());
-        buffer.writeBytes(payload);
-        Integer old = record.getGoal().isEmpty() ? liveSizes.remove(key) : liveSizes.put(key, HEADER + payload.length);
-        liveBytes += (record.getGoal().isEmpty() ? 0 : HEADER + payload.length) - (old == null ? 0 : old);
+        byte[] frame = ByteBuffer.allocate(HEADER + payload.length).putInt(payload.length).putInt((int) crc.getValue())
+                .put(payload).array();
+        buffer.writeBytes(frame);
+        byte[] old = liveFrames.remove(key); // re-inserted last: the map keeps the order of the latest changes
+        if (live) {
+            liveFrames.put(key, frame);
+        }
+        liveBytes += (live ? frame.length : 0) - (old == null ? 0 : old.length);
     }
 
     private void append(ByteArrayOutputStream buffer) {
@@ -202,11 +238,12 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
-    /** Rewrites the journal with the live records only (read back from the journal itself). */
+    /** Rewrites the journal with the live frames only. */
     private void compact() throws IOException {
-        Map<String, InstanceRecord> live = new LinkedHashMap<>();
-        replay(live);
-        rewrite(live.values());
+        closeQuietly();
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE, liveBytes));
+        liveFrames.values().forEach(buffer::writeBytes);
+        swapIn(buffer);
     }
 
     /**
@@ -253,12 +290,16 @@ public final class StateStore implements AutoCloseable {
     /** Writes a fresh journal holding exactly {@code records} and swaps it in atomically. */
     private void rewrite(Iterable<InstanceRecord> records) throws IOException {
         closeQuietly();
-        liveSizes.clear();
+        liveFrames.clear();
         liveBytes = 0;
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         for (InstanceRecord r : records) {
-            frame(buffer, key(r.getJob(), r.getInstance()), r);
+            frame(buffer, key(r.getJob(), r.getInstance()), r.toByteArray(), true);
         }
+        swapIn(buffer);
+    }
+
+    private void swapIn(ByteArrayOutputStream buffer) throws IOException {
         Path fresh = dir.resolve(JOURNAL + ".new");
         Files.write(fresh, buffer.toByteArray());
         try {

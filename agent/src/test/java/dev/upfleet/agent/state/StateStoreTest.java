@@ -84,6 +84,19 @@ class StateStoreTest {
     }
 
     @Test
+    void eachInstancesEnvironmentIsKeptAsItChanges() throws Exception {
+        StateStore store = new StateStore(dir);
+        InstanceSnapshot first = new InstanceSnapshot("web", "1", Goal.START, JobState.RUNNING,
+                List.of("PORT=80", "NAME=é/ü"), Map.of(ProcessKind.MAIN, 7L), false);
+        store.record(List.of(first, running("db", 8)));
+        store.record(List.of(new InstanceSnapshot("web", "1", Goal.STOP, JobState.STOPPING, List.of("PORT=81"),
+                Map.of(ProcessKind.MAIN, 7L), false)));
+        store.record(List.of(running("db", 9)));
+        assertThat(new StateStore(dir).readAll()).extracting(r -> r.getJob() + " " + r.getState() + " " + r.getEnvList())
+                .containsExactly("web stopping [PORT=81]", "db running [A=1]");
+    }
+
+    @Test
     void theJournalIsCompactedAsItGrows() throws Exception {
         StateStore store = new StateStore(dir);
         for (int i = 0; i < 2000; i++) {
