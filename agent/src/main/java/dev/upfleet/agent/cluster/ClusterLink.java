@@ -147,7 +147,10 @@ public final class ClusterLink implements EngineObserver, ClusterAccess, AutoClo
     /** Runs one session until it ends; returns whether the controller welcomed us. */
     private boolean runSession(String target) {
         ManagedChannel channel = NettyChannelBuilder.forTarget(target, settings.credentials())
-                .keepAliveTime(10, TimeUnit.SECONDS).keepAliveWithoutCalls(true).build();
+                // A controller that vanished in silence (its machine died, the link went down) is given up after at
+                // most 15 s of no answer to a ping, and the next controller is tried (grpc's default waits 20 s).
+                .keepAliveTime(10, TimeUnit.SECONDS).keepAliveTimeout(5, TimeUnit.SECONDS).keepAliveWithoutCalls(true)
+                .build();
         CountDownLatch ended = new CountDownLatch(1);
         Responses responses = new Responses(target, channel, ended);
         try {
