@@ -10,7 +10,6 @@ import dev.upfleet.functional.harness.Ticks;
 import dev.upfleet.proto.cluster.v1.NodeInfo;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -66,16 +65,6 @@ class ClusterFaultsIT extends RealEtcd {
     }
 
     /** b's listener job and a's and b's start; tick 0 is emitted until b sees one, so the relay path is live. */
-    static List<AgentProcess> startPair(Cluster cl, List<ControllerProcess> controllers) {
-        var ab = Cluster.parallel(
-                () -> cl.agent(Cluster.agentOptions("a", controllers, Map.of()), a -> {}),
-                () -> cl.agent(Cluster.agentOptions("b", controllers, Map.of()),
-                        b -> b.writeJob("listener", Ticks.listenerJob("a"))));
-        Cluster.awaitNodes(ab.get(0), "a", "b");
-        Ticks.warmUp(ab.get(0), ab.get(1), LIMIT);
-        return ab;
-    }
-
     static void assertExactlyOnceInOrder(AgentProcess b) {
         Ticks.assertExactlyOnceInOrder(b, "a", TICKS, LIMIT);
     }
@@ -84,7 +73,7 @@ class ClusterFaultsIT extends RealEtcd {
     void etcdLeaderKilledAndRestarted() throws Exception {
         try (Cluster cl = new Cluster(etcd)) {
             ControllerProcess c1 = cl.controller("c1");
-            var ab = startPair(cl, List.of(c1));
+            var ab = Ticks.pair(cl, List.of(c1), LIMIT);
             AgentProcess b = ab.get(1);
             int leader = -1;
             try (TickStream stream = new TickStream(ab.get(0))) {
@@ -113,7 +102,7 @@ class ClusterFaultsIT extends RealEtcd {
     void controllerFailover() throws Exception {
         try (Cluster cl = new Cluster(etcd)) {
             var cs = Cluster.parallel(() -> cl.controller("c1"), () -> cl.controller("c2"));
-            var ab = startPair(cl, cs);
+            var ab = Ticks.pair(cl, cs, LIMIT);
             AgentProcess a = ab.get(0);
             AgentProcess b = ab.get(1);
             String via = Cluster.nodes(b).stream().filter(n -> n.getNode().equals("b")).map(NodeInfo::getController)
@@ -143,7 +132,7 @@ class ClusterFaultsIT extends RealEtcd {
     void agentBKilledAndRestarted() throws Exception {
         try (Cluster cl = new Cluster(etcd)) {
             ControllerProcess c1 = cl.controller("c1");
-            var ab = startPair(cl, List.of(c1));
+            var ab = Ticks.pair(cl, List.of(c1), LIMIT);
             AgentProcess b = ab.get(1);
             try (TickStream stream = new TickStream(ab.get(0))) {
                 awaitTicks(b, 50, LIMIT);
@@ -161,7 +150,7 @@ class ClusterFaultsIT extends RealEtcd {
     void agentBStoppedLongerThanTheSessionTtl() throws Exception {
         try (Cluster cl = new Cluster(etcd)) {
             ControllerProcess c1 = cl.controller("c1");
-            var ab = startPair(cl, List.of(c1));
+            var ab = Ticks.pair(cl, List.of(c1), LIMIT);
             AgentProcess a = ab.get(0);
             AgentProcess b = ab.get(1);
             try (TickStream stream = new TickStream(a)) {

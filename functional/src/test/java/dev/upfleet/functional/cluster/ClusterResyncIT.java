@@ -111,24 +111,13 @@ class ClusterResyncIT extends RealEtcd {
                 .as("b's ticks from a and resyncs, in order").containsExactlyElementsOf(expected);
     }
 
-    /** Agents a and b on {@code c1}, b's listener following a's ticks, warmed up. */
-    static List<AgentProcess> tickingPair(Cluster cl, ControllerProcess c1) {
-        List<AgentProcess> ab = Cluster.parallel(
-                () -> cl.agent(Cluster.agentOptions("a", List.of(c1), Map.of()), a -> {}),
-                () -> cl.agent(Cluster.agentOptions("b", List.of(c1), Map.of()),
-                        b -> b.writeJob("listener", Ticks.listenerJob("a"))));
-        Cluster.awaitNodes(ab.get(0), "a", "b");
-        Ticks.warmUp(ab.get(0), ab.get(1), LIMIT);
-        return ab;
-    }
-
     @Test
     void agentAwayPastACompactionIsToldSoThenGetsEverythingAfterItOnce() throws Exception {
         long t0 = System.nanoTime();
         try (Cluster cl = new Cluster(etcd);
              Client client = Client.builder().endpoints(etcd.endpoints().toArray(String[]::new)).build()) {
             ControllerProcess c1 = cl.controller("c1");
-            List<AgentProcess> ab = tickingPair(cl, c1);
+            List<AgentProcess> ab = Ticks.pair(cl, List.of(c1), LIMIT);
             AgentProcess a = ab.get(0);
             AgentProcess b = ab.get(1);
             Ticks.emitRange(a, 1, 20, LIMIT);
@@ -176,7 +165,7 @@ class ClusterResyncIT extends RealEtcd {
             List<String> args = new ArrayList<>(cl.insecureControllerArgs());
             args.addAll(List.of("--retention", "1s"));
             ControllerProcess c1 = cl.controller("c1", args);
-            List<AgentProcess> ab = tickingPair(cl, c1);
+            List<AgentProcess> ab = Ticks.pair(cl, List.of(c1), LIMIT);
             AgentProcess a = ab.get(0);
             AgentProcess b = ab.get(1);
             Ticks.emitRange(a, 1, 10, LIMIT);

@@ -47,6 +47,17 @@ public final class Ticks {
     }
 
     /** The numbers of the ticks (not the warm-up) of {@code from} in {@code follower}'s event log, as logged. */
+    /** Agents a and b on {@code controllers}, b's listener following a's ticks, warmed up. */
+    public static List<AgentProcess> pair(Cluster cl, List<ControllerProcess> controllers, Duration limit) {
+        List<AgentProcess> ab = Cluster.parallel(
+                () -> cl.agent(Cluster.agentOptions("a", controllers, java.util.Map.of()), a -> {}),
+                () -> cl.agent(Cluster.agentOptions("b", controllers, java.util.Map.of()),
+                        b -> b.writeJob("listener", listenerJob("a"))));
+        Cluster.awaitNodes(ab.get(0), "a", "b");
+        warmUp(ab.get(0), ab.get(1), limit);
+        return ab;
+    }
+
     public static List<Integer> received(AgentProcess follower, String from) {
         return LoggedEvent.of(follower, from, EVENT).stream().map(e -> Integer.parseInt(e.get("N")))
                 .filter(n -> n > 0).toList();
