@@ -123,31 +123,29 @@ final class ClusterGateway extends ClusterGrpc.ClusterImplBase {
                 && !allowed("You do not have permission to modify job: " + request.getRequest().getJob(), out)) {
             return;
         }
-        Channel channel = cluster.controller();
-        if (channel == null) {
-            out.onError(notConnected());
-            return;
-        }
-        ClusterGrpc.newStub(channel).nodeControl(request, out);
+        forward(out, false, (stub, o) -> stub.nodeControl(request, o));
     }
 
+    /** A stream for as long as the caller keeps it. */
     @Override
     public void watch(WatchRequest request, StreamObserver<RelayedEvent> out) {
-        Channel channel = cluster.controller();
-        if (channel == null) {
-            out.onError(notConnected());
-            return;
-        }
-        ClusterGrpc.newStub(channel).watch(request, out);
+        forward(out, false, (stub, o) -> stub.watch(request, o));
     }
 
     private <T> void forward(StreamObserver<T> out, BiConsumer<ClusterGrpc.ClusterStub, StreamObserver<T>> call) {
+        forward(out, true, call);
+    }
+
+    /** Sends the call on to the current controller (with the one-shot deadline when {@code bounded}). */
+    private <T> void forward(StreamObserver<T> out, boolean bounded,
+                             BiConsumer<ClusterGrpc.ClusterStub, StreamObserver<T>> call) {
         Channel channel = cluster.controller();
         if (channel == null) {
             out.onError(notConnected());
             return;
         }
-        call.accept(ClusterGrpc.newStub(channel).withDeadlineAfter(FORWARD_DEADLINE_S, TimeUnit.SECONDS), out);
+        ClusterGrpc.ClusterStub stub = ClusterGrpc.newStub(channel);
+        call.accept(bounded ? stub.withDeadlineAfter(FORWARD_DEADLINE_S, TimeUnit.SECONDS) : stub, out);
     }
 
     private boolean allowed(String message, StreamObserver<?> out) {

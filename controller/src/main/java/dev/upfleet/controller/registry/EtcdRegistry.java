@@ -53,7 +53,7 @@ import java.util.function.Function;
  *       been applied, so every event write is create-if-absent ({@code version == 0}). A batch is first tried as one
  *       transaction guarded by all its compares; etcd compares are all-or-nothing, so when it fails the {@code Else}
  *       branch reads every key back, the existing ones keep their revision and the missing ones are retried as a
- *       smaller batch. Each round removes at least one key, so it ends. Batches above {@value #MAX_TXN_EVENTS} events
+ *       smaller batch. Each round removes at least one key, so it ends. Batches above {@value #MAX_TXN_OPS} events
  *       (etcd's default {@code --max-txn-ops}) are stored as several transactions.
  *   <li><b>Leader.</b> A create-if-absent {@code PREFIX + "leader"} key attached to the candidate's lease (not jetcd's
  *       Election, whose keys are {@code leader/LEASE-HEX} and whose server-side campaign cannot be withdrawn when the
@@ -65,7 +65,8 @@ import java.util.function.Function;
  * </ul>
  */
 public final class EtcdRegistry implements Registry {
-    static final int MAX_TXN_EVENTS = 128;
+    /** etcd's default {@code --max-txn-ops}: the most operations one transaction may hold. */
+    static final int MAX_TXN_OPS = 128;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
 
     private final Client client;
@@ -178,8 +179,8 @@ public final class EtcdRegistry implements Registry {
         }
         List<String> unique = new ArrayList<>(byKey.keySet());
         Map<String, Long> revisions = new ConcurrentHashMap<>();
-        for (int from = 0; from < unique.size(); from += MAX_TXN_EVENTS) {
-            storeChunk(unique.subList(from, Math.min(unique.size(), from + MAX_TXN_EVENTS)), byKey, retention, revisions);
+        for (int from = 0; from < unique.size(); from += MAX_TXN_OPS) {
+            storeChunk(unique.subList(from, Math.min(unique.size(), from + MAX_TXN_OPS)), byKey, retention, revisions);
         }
         List<Long> result = new ArrayList<>(events.size());
         for (RelayedEvent e : events) {
@@ -375,8 +376,8 @@ public final class EtcdRegistry implements Registry {
             ops.add(Op.delete(bytes(keys.state(node, s.getJob(), s.getInstance())), DeleteOption.DEFAULT));
         }
         // Plain puts and deletes: a retried transaction writes the same values again, which is harmless.
-        for (int from = 0; from < ops.size(); from += MAX_TXN_EVENTS) {
-            List<Op> chunk = ops.subList(from, Math.min(ops.size(), from + MAX_TXN_EVENTS));
+        for (int from = 0; from < ops.size(); from += MAX_TXN_OPS) {
+            List<Op> chunk = ops.subList(from, Math.min(ops.size(), from + MAX_TXN_OPS));
             await("write " + chunk.size() + " job states of " + node, kv.txn().Then(chunk.toArray(Op[]::new)).commit());
         }
     }

@@ -57,7 +57,7 @@ class EtcdRegistryTest extends RegistryContract {
     @Test
     void aBatchAboveTheTxnLimitIsStoredInChunks() throws Exception {
         Lease retention = track(registry.grantLease(LONG_TTL));
-        var batch = events("big", 0, EtcdRegistry.MAX_TXN_EVENTS + 10);
+        var batch = events("big", 0, EtcdRegistry.MAX_TXN_OPS + 10);
         List<Long> first = registry.storeEvents(batch, retention);
         assertThat(registry.storeEvents(batch, retention)).isEqualTo(first);
         assertThat(Set.copyOf(first)).hasSize(2); // one revision per chunk
