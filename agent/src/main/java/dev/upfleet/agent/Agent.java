@@ -17,6 +17,7 @@ import dev.upfleet.agent.engine.LogPriority;
 import dev.upfleet.agent.engine.ProcessLauncher;
 import dev.upfleet.agent.engine.RealScheduler;
 import dev.upfleet.agent.events.EventLog;
+import dev.upfleet.agent.log.DaemonLog;
 import dev.upfleet.agent.metrics.EngineMetrics;
 import dev.upfleet.agent.metrics.MetricsServer;
 import dev.upfleet.agent.process.PidWatcher;
@@ -158,7 +159,11 @@ public final class Agent implements AutoCloseable {
         PidWatcher watcher = new PidWatcher(reports);
         resources.add(watcher);
         List<InstanceRecord> previous = store.readAll();
-        loop.afterEachTask(() -> store.record(engine.drainChanges()));
+        loop.afterEachBatch(() -> {
+            store.record(engine.drainChanges());
+            DaemonLog.flushHeld();
+        });
+        loop.post(DaemonLog::holdLines); // the engine thread's lines: one write per batch (the hook above)
         CompletableFuture<Void> readopted = onLoopLater(() -> {
             if (loaded.isDone() && !loaded.isCompletedExceptionally()) { // it ran first; if it failed, the boot fails
                 Readoption.run(previous, engine, watcher, store, (pid, sig) -> launcher.signal(pid, sig, true));

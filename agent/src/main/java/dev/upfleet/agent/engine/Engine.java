@@ -95,9 +95,14 @@ public final class Engine {
     }
 
     void log(LogPriority priority, String message) {
-        if (priority.compareTo(logPriority) >= 0) {
+        if (logs(priority)) {
             observer.log(priority, message);
         }
+    }
+
+    /** Whether messages of {@code priority} are logged: the hot paths build their info lines only when they are. */
+    boolean logs(LogPriority priority) {
+        return priority.compareTo(logPriority) >= 0;
     }
 
     void addProcessEnv(List<String> env) {
@@ -340,7 +345,9 @@ public final class Engine {
                 EventRecord event = queue.get(i);
                 if (event.progress == EventRecord.Progress.PENDING) {
                     event.progress = EventRecord.Progress.HANDLING;
-                    log(LogPriority.INFO, "Handling " + event.name() + " event");
+                    if (logs(LogPriority.INFO)) {
+                        log(LogPriority.INFO, "Handling " + event.name() + " event");
+                    }
                     handle(event);
                 }
                 if (event.progress == EventRecord.Progress.HANDLING && event.blockers == 0) {
@@ -372,7 +379,11 @@ public final class Engine {
 
     private void handleStopOn(Job job, EventRecord event) {
         ExprState stopOn = job.stopOn;
-        if (stopOn == null || !stopOn.mentions(event.name()) || !stopOn.handle(event, Environ.toMap(job.env), matcher) || !stopOn.value()) {
+        if (stopOn == null || !stopOn.mentions(event.name())) {
+            return;
+        }
+        Map<String, String> expansion = stopOn.expands() ? Environ.toMap(job.env) : Map.of();
+        if (!stopOn.handle(event, expansion, matcher) || !stopOn.value()) {
             return;
         }
         if (job.goal != Goal.STOP) {

@@ -15,6 +15,11 @@ import org.slf4j.LoggerFactory;
  * polled. Internal inputs (process exits, timers) are never refused; external requests (control commands) are
  * bounded by a permit count so that a flood of clients waits instead of growing the queue without limit.
  *
+ * <p>Tasks that are already waiting when the owner thread wakes run as one batch, each followed by its own poll, with
+ * the after-task hook (the state-directory write) and the replies once after the batch: when 1000 jobs stop at once,
+ * their 1000 process exits cost a few writes instead of 1000. A change reaches the state directory before the owner
+ * takes an input posted after the batch began, and before any reply that reports it.
+ *
  * <p>The engine is never called by two threads at once: every task runs while holding {@link #lock}. The owner thread
  * runs the posted tasks in order; {@link #runOrPost} lets a thread that reports an input (the reaper, for a process
  * exit) run it itself when nothing else is pending, which saves waking the owner thread on the restart path. Tasks
@@ -24,6 +29,8 @@ public final class EngineLoop implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EngineLoop.class);
     /** Large: expression trees and long and/or chains are walked recursively. */
     public static final long STACK_SIZE = 256L * 1024 * 1024;
+    /** At most this many waiting tasks run between two state writes (a reply waits for the whole batch). */
+    static final int MAX_BATCH = 64;
 
     private final Engine engine;
     private final LinkedBlockingQueue<Runnable> tasks = new LinkedBlockingQueue<>();
@@ -44,8 +51,8 @@ public final class EngineLoop implements AutoCloseable {
         this.thread = new Thread(null, this::run, "upfleet-engine", STACK_SIZE);
     }
 
-    /** Runs after every task and poll, on the engine thread (the state directory is written from here). */
-    public void afterEachTask(Runnable hook) {
+    /** Runs after every batch of tasks and their polls, on the engine thread (the state directory is written here). */
+    public void afterEachBatch(Runnable hook) {
         this.afterTask = hook;
     }
 
@@ -99,19 +106,21 @@ public final class EngineLoop implements AutoCloseable {
     }
 
     private void run() {
+        List<Runnable> batch = new ArrayList<>(MAX_BATCH);
         while (!closed) {
-            Runnable task;
             try {
-                task = tasks.take();
+                batch.add(tasks.take());
             } catch (InterruptedException e) {
                 return;
             }
+            tasks.drainTo(batch, MAX_BATCH - 1);
             lock.lock();
             try {
-                runTask(task);
+                runTasks(batch);
             } finally {
-                pending.decrementAndGet();
+                pending.addAndGet(-batch.size());
                 lock.unlock();
+                batch.clear();
             }
         }
     }
@@ -131,12 +140,19 @@ public final class EngineLoop implements AutoCloseable {
 
     /** With {@link #lock} held. */
     private void runTask(Runnable task) {
-        try {
-            task.run();
-            engine.poll();
-        } catch (RuntimeException | StackOverflowError e) {
-            // One bad input must not take every job down with it.
-            LOG.error("engine task failed", e);
+        runTasks(List.of(task));
+    }
+
+    /** With {@link #lock} held. */
+    private void runTasks(List<Runnable> batch) {
+        for (Runnable task : batch) {
+            try {
+                task.run();
+                engine.poll();
+            } catch (RuntimeException | StackOverflowError e) {
+                // One bad input must not take every job down with it.
+                LOG.error("engine task failed", e);
+            }
         }
         try {
             afterTask.run();

@@ -51,11 +51,13 @@ final class ExprState {
     private final EventExpr expr;
     private final Node root;
     private final Set<String> eventNames;
+    private final boolean expands;
 
     ExprState(EventExpr expr) {
         this.expr = expr;
         this.root = build(expr);
         this.eventNames = Set.copyOf(expr.leaves().stream().map(EventExpr.Match::name).toList());
+        this.expands = expr.leaves().stream().anyMatch(m -> m.args().stream().anyMatch(a -> a.indexOf('$') >= 0));
     }
 
     EventExpr expr() {
@@ -69,6 +71,14 @@ final class ExprState {
 
     boolean value() {
         return root.value();
+    }
+
+    /**
+     * Whether a term refers to a variable ({@code $VAR}), i.e. needs an expansion environment: building one per job
+     * for every event offered to its {@code stop on} was a tenth of the engine's time when 1000 jobs stop.
+     */
+    boolean expands() {
+        return expands;
     }
 
     /**

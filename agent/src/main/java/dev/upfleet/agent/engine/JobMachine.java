@@ -26,7 +26,9 @@ final class JobMachine {
         if (job.goal == goal) {
             return;
         }
-        engine.log(LogPriority.INFO, job.displayName() + " goal changed from " + job.goal.wireName() + " to " + goal.wireName());
+        if (engine.logs(LogPriority.INFO)) {
+            engine.log(LogPriority.INFO, job.displayName() + " goal changed from " + job.goal.wireName() + " to " + goal.wireName());
+        }
         job.goal = goal;
         if ((job.state == JobState.WAITING && goal == Goal.START) || (job.state == JobState.RUNNING && goal == Goal.STOP)) {
             changeState(job, next(job));
@@ -46,7 +48,9 @@ final class JobMachine {
             JobState old = job.state;
             job.state = state;
             engine.changed(job);
-            engine.log(LogPriority.INFO, job.displayName() + " state changed from " + old.wireName() + " to " + state.wireName());
+            if (engine.logs(LogPriority.INFO)) {
+                engine.log(LogPriority.INFO, job.displayName() + " state changed from " + old.wireName() + " to " + state.wireName());
+            }
             engine.observer().stateChanged(job.definition.name(), job.name, old, state);
             switch (state) {
                 case STARTING -> {
@@ -145,7 +149,9 @@ final class JobMachine {
             engine.changed(job);
             engine.registerPid(pid, job);
             engine.observer().processSpawned(job.definition.name(), kind, pid);
-            engine.log(LogPriority.INFO, job.displayName() + " " + kind.wireName() + " process (" + pid + ")");
+            if (engine.logs(LogPriority.INFO)) {
+                engine.log(LogPriority.INFO, job.displayName() + " " + kind.wireName() + " process (" + pid + ")");
+            }
             return true;
         } catch (SpawnException e) {
             engine.log(LogPriority.WARN, "Failed to spawn " + job.displayName() + " " + kind.wireName() + " process: " + e.getMessage());
@@ -156,7 +162,9 @@ final class JobMachine {
     private void kill(Job job) {
         long pid = job.pids.get(ProcessKind.MAIN);
         JobClass def = job.definition;
-        engine.log(LogPriority.INFO, "Sending " + Signals.toName(def.killSignal()) + " signal to " + job.displayName() + " main process (" + pid + ")");
+        if (engine.logs(LogPriority.INFO)) {
+            engine.log(LogPriority.INFO, "Sending " + Signals.toName(def.killSignal()) + " signal to " + job.displayName() + " main process (" + pid + ")");
+        }
         engine.launcher().signal(pid, def.killSignal(), true);
         job.killTimer = engine.scheduler().schedule(Duration.ofSeconds(def.killTimeout()), () -> {
             job.killTimer = null;
@@ -329,7 +337,7 @@ final class JobMachine {
         } else if (status.value() != 0) {
             engine.log(normal ? LogPriority.INFO : LogPriority.WARN, job.displayName() + " " + kind.wireName()
                     + " process (" + pid + ") terminated with status " + status.value());
-        } else {
+        } else if (engine.logs(LogPriority.INFO)) {
             engine.log(LogPriority.INFO, job.displayName() + " " + kind.wireName() + " process (" + pid + ") exited normally");
         }
     }

@@ -2,6 +2,9 @@ package dev.upfleet.agent.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.slf4j.event.Level;
 
@@ -36,5 +39,45 @@ class DaemonLogTest {
         assertThat(DaemonLog.render("plain", null, null)).isEqualTo("upfleet-agent: plain" + nl);
         assertThat(DaemonLog.render("failed", null, new IllegalStateException("boom")))
                 .startsWith("upfleet-agent: failed" + nl + "java.lang.IllegalStateException: boom" + nl + "\tat ");
+    }
+
+    @Test
+    void aThreadThatHoldsItsLinesWritesThemWhenItFlushesOrOnAnError() throws Exception {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            DaemonLog factory = new DaemonLog();
+            factory.initialize();
+            org.slf4j.Logger log = factory.getLogger("init");
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread holder = new Thread(() -> {
+                DaemonLog.holdLines();
+                log.warn("one");
+                log.warn("two");
+                assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+                DaemonLog.flushHeld();
+                assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo(lines("one", "two"));
+                log.warn("three");
+                log.error("four");
+                assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo(lines("one", "two", "three", "four"));
+            });
+            holder.setUncaughtExceptionHandler((t, e) -> failure.set(e));
+            holder.start();
+            holder.join();
+            assertThat(failure.get()).isNull();
+            log.warn("other thread"); // a thread that does not hold its lines writes each at once
+            assertThat(err.toString(StandardCharsets.UTF_8)).endsWith(lines("other thread"));
+        } finally {
+            System.setErr(saved);
+        }
+    }
+
+    private static String lines(String... messages) {
+        StringBuilder out = new StringBuilder();
+        for (String m : messages) {
+            out.append("upfleet-agent: ").append(m).append(System.lineSeparator());
+        }
+        return out.toString();
     }
 }
