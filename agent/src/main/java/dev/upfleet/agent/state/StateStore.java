@@ -59,9 +59,7 @@ public final class StateStore implements AutoCloseable {
      * Each live instance's latest frame, as written: a compaction writes these out as they are (no re-reading of the
      * journal, no re-encoding), and their sizes make the compaction threshold.
      */
-    private final Map<String, byte[]> liveFrames = new LinkedHashMap<>();
-    /** Each instance's environment, encoded once: it rarely changes between transitions, and encoding it dominated. */
-    private final Map<String, EncodedEnv> envs = new HashMap<>();
+    private final Map<String, Live> liveFrames = new LinkedHashMap<>();
     private final List<InstanceRecord> previous;
     private long liveBytes;
     private long journalBytes;
@@ -107,7 +105,7 @@ public final class StateStore implements AutoCloseable {
         liveBytes = 0;
         ByteArrayOutputStream ignored = new ByteArrayOutputStream();
         for (InstanceRecord r : live) {
-            frame(ignored, key(r.getJob(), r.getInstance()), r.toByteArray(), true);
+            frameRead(ignored, key(r.getJob(), r.getInstance()), r.toByteArray());
         }
         journalBytes = Math.max(whole, 0);
         if (whole < 0 || !Files.exists(journal)) {
@@ -144,8 +142,7 @@ public final class StateStore implements AutoCloseable {
                 }
             }
             if (s.gone()) {
-                envs.remove(key);
-                frame(buffer, key, tombstone(s.job(), s.instance()).toByteArray(), false);
+                frame(buffer, key, tombstone(s.job(), s.instance()).toByteArray(), null, 0);
                 continue;
             }
             pidsByKey.put(key, List.copyOf(s.pids().values()));
@@ -158,43 +155,52 @@ public final class StateStore implements AutoCloseable {
                 record.addProcesses(ProcessRecord.newBuilder().setKind(p.getKey().wireName()).setPid(id.pid())
                         .setStartTime(id.startTime()));
             }
-            // A message's fields may come in any order: the encoded env field is appended to the rest.
-            EncodedEnv env = envs.get(key);
-            if (env == null || !env.env().equals(s.env())) {
-                env = EncodedEnv.of(s.env());
-                envs.put(key, env);
-            }
+            // A message's fields may come in any order: the encoded env fields are appended to the rest. The
+            // environment rarely changes between transitions and encoding it dominated, so an unchanged one is copied
+            // from the instance's previous frame (kept anyway, for compaction) rather than encoded again.
             byte[] rest = record.build().toByteArray();
-            byte[] payload = java.util.Arrays.copyOf(rest, rest.length + env.bytes().length);
-            System.arraycopy(env.bytes(), 0, payload, rest.length, env.bytes().length);
-            frame(buffer, key, payload, true);
+            Live previous = liveFrames.get(key);
+            byte[] payload;
+            if (previous != null && previous.env() != null && previous.env().equals(s.env())) {
+                int envLength = previous.frame().length - previous.envStart();
+                payload = java.util.Arrays.copyOf(rest, rest.length + envLength);
+                System.arraycopy(previous.frame(), previous.envStart(), payload, rest.length, envLength);
+            } else {
+                byte[] env = encodeEnv(s.env());
+                payload = java.util.Arrays.copyOf(rest, rest.length + env.length);
+                System.arraycopy(env, 0, payload, rest.length, env.length);
+            }
+            frame(buffer, key, payload, s.env(), HEADER + rest.length);
         }
         append(buffer);
     }
+
+    /**
+     * A live instance's latest frame; with {@code env} non-null, the frame ends with that environment's encoding,
+     * from {@code envStart} on.
+     */
+    private record Live(byte[] frame, List<String> env, int envStart) {}
 
     /** Removes one instance's record (it was not re-adopted). */
     public void forget(String job, String instance) {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream(64);
-        envs.remove(key(job, instance));
-        frame(buffer, key(job, instance), tombstone(job, instance).toByteArray(), false);
+        frame(buffer, key(job, instance), tombstone(job, instance).toByteArray(), null, 0);
         append(buffer);
     }
 
-    /** An environment and its encoding as {@code InstanceRecord.env} fields. */
-    private record EncodedEnv(List<String> env, byte[] bytes) {
-        static EncodedEnv of(List<String> env) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            com.google.protobuf.CodedOutputStream coded = com.google.protobuf.CodedOutputStream.newInstance(out);
-            try {
-                for (String e : env) {
-                    coded.writeString(InstanceRecord.ENV_FIELD_NUMBER, e);
-                }
-                coded.flush();
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+    /** An environment's encoding as {@code InstanceRecord.env} fields. */
+    private static byte[] encodeEnv(List<String> env) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        com.google.protobuf.CodedOutputStream coded = com.google.protobuf.CodedOutputStream.newInstance(out);
+        try {
+            for (String e : env) {
+                coded.writeString(InstanceRecord.ENV_FIELD_NUMBER, e);
             }
-            return new EncodedEnv(env, out.toByteArray());
+            coded.flush();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not fail
         }
+        return out.toByteArray();
     }
 
     private static InstanceRecord tombstone(String job, String instance) {
@@ -205,18 +211,29 @@ public final class StateStore implements AutoCloseable {
         return job + '\0' + instance;
     }
 
-    /** Adds one frame (an encoded record; a tombstone when not {@code live}) to the buffer and to the live frames. */
-    private void frame(ByteArrayOutputStream buffer, String key, byte[] payload, boolean live) {
+    /**
+     * Adds a live record read back from the journal: its environment is not split off (the frame ends with the empty
+     * environment's encoding, so the next transition encodes the instance's environment afresh).
+     */
+    private void frameRead(ByteArrayOutputStream buffer, String key, byte[] payload) {
+        frame(buffer, key, payload, List.of(), HEADER + payload.length);
+    }
+
+    /**
+     * Adds one frame to the buffer and to the live frames: a live record whose encoding ends with {@code env}'s from
+     * {@code envStart} on, or a tombstone when {@code env} is null.
+     */
+    private void frame(ByteArrayOutputStream buffer, String key, byte[] payload, List<String> env, int envStart) {
         CRC32C crc = new CRC32C();
         crc.update(payload);
         byte[] frame = ByteBuffer.allocate(HEADER + payload.length).putInt(payload.length).putInt((int) crc.getValue())
                 .put(payload).array();
         buffer.writeBytes(frame);
-        byte[] old = liveFrames.remove(key); // re-inserted last: the map keeps the order of the latest changes
-        if (live) {
-            liveFrames.put(key, frame);
+        Live old = liveFrames.remove(key); // re-inserted last: the map keeps the order of the latest changes
+        if (env != null) {
+            liveFrames.put(key, new Live(frame, env, envStart));
         }
-        liveBytes += (live ? frame.length : 0) - (old == null ? 0 : old.length);
+        liveBytes += (env != null ? frame.length : 0) - (old == null ? 0 : old.frame().length);
     }
 
     private void append(ByteArrayOutputStream buffer) {
@@ -242,7 +259,7 @@ public final class StateStore implements AutoCloseable {
     private void compact() throws IOException {
         closeQuietly();
         ByteArrayOutputStream buffer = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE, liveBytes));
-        liveFrames.values().forEach(buffer::writeBytes);
+        liveFrames.values().forEach(live -> buffer.writeBytes(live.frame()));
         swapIn(buffer);
     }
 
@@ -294,7 +311,7 @@ public final class StateStore implements AutoCloseable {
         liveBytes = 0;
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         for (InstanceRecord r : records) {
-            frame(buffer, key(r.getJob(), r.getInstance()), r.toByteArray(), true);
+            frameRead(buffer, key(r.getJob(), r.getInstance()), r.toByteArray());
         }
         swapIn(buffer);
     }

@@ -97,6 +97,24 @@ class StateStoreTest {
     }
 
     @Test
+    void anUnchangedEnvironmentIsCarriedOverAlsoAcrossARestartAndACompaction() throws Exception {
+        List<String> env = List.of("PATH=/bin", "UPSTART_JOB=web", "UPSTART_EVENTS=startup");
+        StateStore store = new StateStore(dir);
+        for (JobState state : List.of(JobState.STARTING, JobState.SPAWNED, JobState.RUNNING)) {
+            store.record(List.of(new InstanceSnapshot("web", "", Goal.START, state, env, Map.of(ProcessKind.MAIN, 7L),
+                    false)));
+        }
+        StateStore again = new StateStore(dir); // its frames are read back, then rewritten
+        assertThat(again.readAll()).extracting(r -> List.copyOf(r.getEnvList())).containsExactly(env);
+        again.record(List.of(new InstanceSnapshot("web", "", Goal.STOP, JobState.STOPPING, env,
+                Map.of(ProcessKind.MAIN, 7L), false)));
+        again.record(List.of(new InstanceSnapshot("web", "", Goal.STOP, JobState.KILLED, env,
+                Map.of(ProcessKind.MAIN, 7L), false)));
+        assertThat(new StateStore(dir).readAll()).extracting(r -> r.getState() + " " + r.getEnvList())
+                .containsExactly("killed " + env);
+    }
+
+    @Test
     void theJournalIsCompactedAsItGrows() throws Exception {
         StateStore store = new StateStore(dir);
         for (int i = 0; i < 2000; i++) {
