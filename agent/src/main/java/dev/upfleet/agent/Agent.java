@@ -5,6 +5,7 @@ import dev.upfleet.agent.cluster.ClusterState;
 import dev.upfleet.agent.cluster.ReplicatedJobs;
 import dev.upfleet.agent.conf.ConfLoader;
 import dev.upfleet.agent.conf.ConfWatcher;
+import dev.upfleet.agent.control.ControlException;
 import dev.upfleet.agent.control.ControlServer;
 import dev.upfleet.agent.engine.Engine;
 import dev.upfleet.agent.engine.EngineConfig;
@@ -197,7 +198,10 @@ public final class Agent implements AutoCloseable {
                 clusterLink.configurationChanged();
             }
         };
-        EngineControl control = new EngineControl(loop, reloadConfiguration);
+        EngineControl control = new EngineControl(loop, reloadConfiguration, () -> launcher.notifyDiskWriteable()
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(new ControlException(
+                        (e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e)
+                                .getMessage()))));
         late.add(control);
         Set<PosixFilePermission> mode = permissions(settings.socketMode());
         ControlServer controlServer = new ControlServer(settings.socket(), control, link,

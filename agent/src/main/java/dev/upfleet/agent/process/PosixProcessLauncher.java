@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -215,6 +216,19 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
     /** Processes reported on and not yet exited (spawned, followed or resolved). */
     public int trackedCount() {
         return children.size();
+    }
+
+    /**
+     * {@code initctl notify-disk-writeable}: writes the job output held while the log directory was not writable.
+     * Fails with the reason (an errno text) of the first log that still cannot be written.
+     */
+    public CompletionStage<Void> notifyDiskWriteable() {
+        return pump.notifyDiskWriteable();
+    }
+
+    /** Bytes of job output held in memory until the log directory is writable. */
+    public long heldLogBytes() {
+        return pump.heldBytes();
     }
 
     /** Log streams still open (jobs whose output side has not reached end of file). */
