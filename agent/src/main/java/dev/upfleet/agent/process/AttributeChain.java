@@ -24,7 +24,8 @@ import java.util.Optional;
  * 1, 2, 125, 127), which the engine sees as a failed process; unknown setuid/setgid names and unexpandable profile
  * names are caught here, before spawning. The tools exec the job's program with execvp and the job's environment, so
  * PATH lookup is the job's own (and happens inside the chroot). Jobs that set none of these are spawned directly:
- * the fast path.
+ * the fast path. In a chroot the last link runs inside it, so it needs {@code /bin/sh} there (and {@code /proc} for
+ * the profile switch), as a chdir inside a chroot already does.
  *
  * <p>Upstart's security process (the AppArmor parser) gets none of the job's attributes, as in Upstart: only its
  * console, and the debug pause.
