@@ -176,11 +176,11 @@ final class JobMachine {
             engine.changed(job);
             engine.registerPid(pid, job);
             engine.observer().processSpawned(job.definition.name(), kind, pid);
-            engine.log(LogPriority.INFO, job.displayName() + " " + kind.wireName() + " process (" + pid + ")");
             if (job.definition.debug()) {
                 // The launcher stops it before exec; a debugger continues it.
                 engine.log(LogPriority.INFO, "Pausing " + job.definition.name() + " (" + pid + ") [pre-exec] for debug");
             }
+            engine.log(LogPriority.INFO, job.displayName() + " " + kind.wireName() + " process (" + pid + ")");
             return true;
         } catch (SpawnException e) {
             engine.log(LogPriority.WARN, "Failed to spawn " + job.displayName() + " " + kind.wireName() + " process: " + e.getMessage());
