@@ -21,8 +21,8 @@ import java.util.Optional;
  * first, limits before nice, chroot before dropping privileges; the profile switch and the debug pause come last, so
  * that the profile applies to the job's program only (not to the tools before it) and a debugger finds the process
  * with every attribute in place, about to exec the program. A failing link exits non-zero (the tools' own codes:
- * 1, 2, 125, 127), which the engine sees as a failed process; unknown setuid/setgid names and unexpandable profile
- * names are caught here, before spawning. The tools exec the job's program with execvp and the job's environment, so
+ * 1, 2, 125, 127), which the engine sees as a failed process; unknown setuid/setgid names (here) and profile names
+ * that cannot be expanded or are not loaded (by the launcher) are caught before spawning. The tools exec the job's program with execvp and the job's environment, so
  * PATH lookup is the job's own (and happens inside the chroot). Jobs that set none of these are spawned directly:
  * the fast path. In a chroot the last link runs inside it, so it needs {@code /bin/sh} there (and {@code /proc} for
  * the profile switch), as a chdir inside a chroot already does.
@@ -55,13 +55,7 @@ final class AttributeChain {
      * @param debugPause stop with SIGSTOP before exec ({@code debug})
      * @param bare       the security process: none of the job's attributes
      */
-    record Extras(boolean ctty, Optional<String> appArmor, boolean debugPause, boolean bare) {
-        static final Extras NONE = new Extras(false, Optional.empty(), false, false);
-    }
-
-    Plan plan(JobClass job, List<String> jobArgv, List<String> env) throws SpawnException {
-        return plan(job, jobArgv, env, Extras.NONE);
-    }
+    record Extras(boolean ctty, Optional<String> appArmor, boolean debugPause, boolean bare) {}
 
     Plan plan(JobClass job, List<String> jobArgv, List<String> env, Extras extras) throws SpawnException {
         if (jobArgv.isEmpty()) {

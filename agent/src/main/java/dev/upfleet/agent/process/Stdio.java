@@ -15,10 +15,6 @@ record Stdio(List<FileAction> actions, int parentEnd, int childEnd, boolean onCo
     private static final String DEV_NULL = "/dev/null";
     static final String CONSOLE = "/dev/console";
 
-    static Stdio forConsole(Console console, boolean allowPty) {
-        return forConsole(console, allowPty, CONSOLE);
-    }
-
     /** {@code consolePath}: {@code /dev/console}, or another terminal in tests. */
     static Stdio forConsole(Console console, boolean allowPty, String consolePath) {
         return switch (console) {
