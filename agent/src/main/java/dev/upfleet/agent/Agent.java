@@ -5,6 +5,7 @@ import dev.upfleet.agent.cluster.ClusterState;
 import dev.upfleet.agent.cluster.ReplicatedJobs;
 import dev.upfleet.agent.conf.ConfLoader;
 import dev.upfleet.agent.conf.ConfWatcher;
+import dev.upfleet.agent.control.ControlException;
 import dev.upfleet.agent.control.ControlServer;
 import dev.upfleet.agent.engine.Engine;
 import dev.upfleet.agent.engine.EngineConfig;
@@ -42,6 +43,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -202,7 +205,7 @@ public final class Agent implements AutoCloseable {
                 clusterLink.configurationChanged();
             }
         };
-        EngineControl control = new EngineControl(loop, reloadConfiguration);
+        EngineControl control = new EngineControl(loop, reloadConfiguration, () -> notifyDiskWriteable(launcher));
         late.add(control);
         Set<PosixFilePermission> mode = permissions(settings.socketMode());
         ControlServer controlServer = new ControlServer(settings.socket(), control, link,
@@ -228,6 +231,14 @@ public final class Agent implements AutoCloseable {
         // collection promoted; one full collection now lets it shrink back (MaxHeapFreeRatio, bin/lib/agent-jvm-opts.sh).
         System.gc();
         LOG.info("upfleet-agent {} running on {} ({} jobs)", VERSION, settings.socket(), engine.classNames().size());
+    }
+
+    /** initctl notify-disk-writeable: the reply carries the reason a held log still cannot be written. */
+    private static CompletionStage<Void> notifyDiskWriteable(PosixProcessLauncher launcher) {
+        return launcher.notifyDiskWriteable().exceptionallyCompose(e -> {
+            Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+            return CompletableFuture.failedFuture(new ControlException(cause.getMessage()));
+        });
     }
 
     private EngineConfig engineConfig() {

@@ -160,6 +160,14 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     }
 
     @Override
+    public void notifyDiskWriteable(Empty r, StreamObserver<Empty> out) {
+        reply(out, () -> {
+            policy.checkModify("You do not have permission to notify disk is writeable");
+            return control.notifyDiskWriteable();
+        }, v -> Empty.getDefaultInstance());
+    }
+
+    @Override
     public void version(Empty r, StreamObserver<VersionReply> out) {
         out.onNext(VersionReply.newBuilder().setVersion(VERSION).build());
         out.onCompleted();

@@ -50,6 +50,12 @@ public interface JobControl {
 
     CompletionStage<Void> resetEnv(EnvScope scope);
 
+    /**
+     * {@code initctl notify-disk-writeable}: writes the output of {@code console log} jobs held while the log
+     * directory was not writable; fails with the reason when a log still cannot be written.
+     */
+    CompletionStage<Void> notifyDiskWriteable();
+
     /** Registers a listener for every event as it is emitted; close the returned handle to stop. */
     AutoCloseable monitor(EventListener listener);
 

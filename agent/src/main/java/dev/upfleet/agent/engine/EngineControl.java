@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * {@link JobControl} over the engine: every call is posted to the engine loop and answered from there. Also the
@@ -23,12 +24,21 @@ public final class EngineControl implements JobControl, EngineObserver {
     private final EngineLoop loop;
     private final EngineCommands commands;
     private final Runnable reloadConfiguration;
+    private final Supplier<CompletionStage<Void>> notifyDiskWriteable;
     private final List<EventListener> listeners = new CopyOnWriteArrayList<>();
 
+    /** Without job logs to flush: notify-disk-writeable has nothing to do. */
     public EngineControl(EngineLoop loop, Runnable reloadConfiguration) {
+        this(loop, reloadConfiguration, () -> CompletableFuture.completedFuture(null));
+    }
+
+    /** {@code notifyDiskWriteable}: the job logs' flush; it does not involve the engine, so it runs where it runs. */
+    public EngineControl(EngineLoop loop, Runnable reloadConfiguration,
+                         Supplier<CompletionStage<Void>> notifyDiskWriteable) {
         this.loop = loop;
         this.commands = new EngineCommands(loop.engine());
         this.reloadConfiguration = reloadConfiguration;
+        this.notifyDiskWriteable = notifyDiskWriteable;
     }
 
     /** Runs {@code action} on the engine thread; it completes the future itself (possibly much later). */
@@ -129,6 +139,11 @@ public final class EngineControl implements JobControl, EngineObserver {
 
     private static List<Leaf> leaves(Optional<EventExpr> expr) {
         return expr.map(e -> e.leaves().stream().map(m -> new Leaf(m.name(), m.args())).toList()).orElse(List.of());
+    }
+
+    @Override
+    public CompletionStage<Void> notifyDiskWriteable() {
+        return notifyDiskWriteable.get();
     }
 
     @Override

@@ -37,8 +37,24 @@ final class JobMachine {
 
     private JobState next(Job job) {
         Transitions.Next next = Transitions.next(job.state, job.goal, job.alive(ProcessKind.MAIN));
+        if (next.state() == JobState.SECURITY && securityCommand(job) == null) {
+            // Without a profile to load, Upstart passes through security in the same main-loop iteration: a state
+            // nobody can see, skipped like the other transient ones.
+            next = Transitions.next(JobState.SECURITY, next.goal(), false);
+        }
         job.goal = next.goal();
         return next.state();
+    }
+
+    /** {@code PARSER -r -W PROFILE} when the job loads an AppArmor profile and AppArmor is enabled; else null. */
+    private Command securityCommand(Job job) {
+        var profile = job.definition.apparmorLoad();
+        if (profile.isEmpty()) {
+            return null;
+        }
+        return engine.launcher().appArmorParser()
+                .map(parser -> (Command) new Command.Exec(parser + " -r -W " + profile.get()))
+                .orElse(null);
     }
 
     /** Enters {@code target} and keeps going while each state's entry action completes at once. */
@@ -63,6 +79,18 @@ final class JobMachine {
                     job.failedProcess = null;
                     job.failedStatus = null;
                     block(job, emitJobEvent(job, "starting", false));
+                }
+                case SECURITY -> {
+                    // The parser's exit status is ignored (Upstart 1.13 disabled that failure, LP: #1058356); a
+                    // parser that cannot be spawned fails the job as a pre-start would.
+                    Command load = securityCommand(job);
+                    if (load == null) {
+                        state = next(job);
+                    } else if (!run(job, ProcessKind.SECURITY, load)) {
+                        failed(job, ProcessKind.SECURITY, null);
+                        changeGoal(job, Goal.STOP);
+                        state = next(job);
+                    }
                 }
                 case PRE_START, POST_STOP -> {
                     ProcessKind kind = state == JobState.PRE_START ? ProcessKind.PRE_START : ProcessKind.POST_STOP;
@@ -135,7 +163,10 @@ final class JobMachine {
     }
 
     private boolean run(Job job, ProcessKind kind) {
-        Command command = job.definition.processes().get(kind);
+        return run(job, kind, job.definition.processes().get(kind));
+    }
+
+    private boolean run(Job job, ProcessKind kind, Command command) {
         List<String> env = new ArrayList<>(job.env);
         if ((kind == ProcessKind.PRE_STOP || kind == ProcessKind.POST_STOP) && job.stopEnv != null) {
             Environ.appendAll(env, job.stopEnv);
@@ -149,6 +180,10 @@ final class JobMachine {
             engine.changed(job);
             engine.registerPid(pid, job);
             engine.observer().processSpawned(job.definition.name(), kind, pid);
+            if (job.definition.debug()) {
+                // The launcher stops it before exec; a debugger continues it.
+                engine.log(LogPriority.INFO, "Pausing " + job.definition.name() + " (" + pid + ") [pre-exec] for debug");
+            }
             if (engine.logs(LogPriority.INFO)) {
                 engine.log(LogPriority.INFO, job.displayName() + " " + kind.wireName() + " process (" + pid + ")");
             }
@@ -308,7 +343,7 @@ final class JobMachine {
             case POST_START -> job.state == JobState.POST_START;
             case PRE_STOP -> job.state == JobState.PRE_STOP;
             case POST_STOP -> job.state == JobState.POST_STOP;
-            case SECURITY -> false;
+            case SECURITY -> job.state == JobState.SECURITY;
         };
     }
 

@@ -5,10 +5,10 @@ import java.util.Locale;
 /**
  * The states of a job instance that upfleet enters, in Upstart's order. Upstart 1.13's transient spawning states
  * (security-spawning, pre-starting, ...) are skipped: spawning is synchronous here, so they would never be visible.
- * The {@code security} state is skipped as well: AppArmor profile loading is not performed (see JobMachine).
+ * {@code security} is entered only while an {@code apparmor load} process runs (see JobMachine).
  */
 public enum JobState {
-    WAITING, STARTING, PRE_START, SPAWNED, POST_START, RUNNING, PRE_STOP, STOPPING, KILLED, POST_STOP;
+    WAITING, STARTING, SECURITY, PRE_START, SPAWNED, POST_START, RUNNING, PRE_STOP, STOPPING, KILLED, POST_STOP;
 
     /** The name {@code initctl status} prints, e.g. {@code pre-start}. */
     public String wireName() {

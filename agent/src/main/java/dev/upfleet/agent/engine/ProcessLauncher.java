@@ -23,6 +23,15 @@ public interface ProcessLauncher {
     /** Sends a signal to the process ({@code group} false) or to its whole process group ({@code group} true). */
     void signal(long pid, int signal, boolean group);
 
+    /**
+     * Upstart's {@code apparmor_available}, asked each time a job with {@code apparmor load} starts: the AppArmor
+     * parser to load its profile with ({@code PARSER -r -W PROFILE}, the job's security process), or empty when
+     * AppArmor is not enabled here, and the job skips its security state.
+     */
+    default java.util.Optional<String> appArmorParser() {
+        return java.util.Optional.empty();
+    }
+
     /** Reports to the engine what happens to spawned processes. Implementations must be thread-safe. */
     interface ProcessObserver {
         /** A process the launcher started (or the followed daemon) ended. Reported exactly once per pid. */

@@ -18,7 +18,8 @@ public final class Transitions {
     public static Next next(JobState state, Goal goal, boolean mainAlive) {
         return switch (state) {
             case WAITING -> new Next(JobState.STARTING, goal);
-            case STARTING -> forward(goal, JobState.PRE_START);
+            case STARTING -> forward(goal, JobState.SECURITY);
+            case SECURITY -> forward(goal, JobState.PRE_START);
             case PRE_START -> forward(goal, JobState.SPAWNED);
             case SPAWNED -> forward(goal, JobState.POST_START);
             case POST_START -> switch (goal) {

@@ -10,16 +10,25 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Puts a job's umask, oom score, nice, limits, chroot and setuid/setgid in place before its program runs.
+ * Puts a job's umask, oom score, nice, limits, chroot and setuid/setgid in place before its program runs, and the
+ * console as controlling terminal, the AppArmor profile switch and the debug pause.
  *
  * <p>posix_spawn cannot set these in the child, and a JVM cannot safely fork and run Java code there. So when (and only
  * when) a job sets any of them, the job's argv is prefixed with a chain of standard Debian tools, each of which sets
- * one attribute and execs the next: {@code sh -c 'umask; oom_score_adj; exec "$@"'} → {@code prlimit} →
- * {@code nice} → {@code chroot [--userspec]} or {@code setpriv}. The order follows Upstart's (limits before nice,
- * chroot before dropping privileges, which happens last). A failing link exits non-zero (the tools' own codes:
- * 1, 125, 127), which the engine sees as a failed process; unknown setuid/setgid names are caught here, before
- * spawning. The tools exec the job's program with execvp and the job's environment, so PATH lookup is the job's own
- * (and happens inside the chroot). Jobs that set none of these are spawned directly: the fast path.
+ * one attribute and execs the next: {@code setsid --ctty} → {@code sh -c 'umask; oom_score_adj; exec "$@"'} →
+ * {@code prlimit} → {@code nice} → {@code chroot [--userspec]} or {@code setpriv} → {@code sh -c 'AppArmor switch;
+ * debug pause; exec "$@"'}. The order follows Upstart's where it matters: the session and controlling terminal come
+ * first, limits before nice, chroot before dropping privileges; the profile switch and the debug pause come last, so
+ * that the profile applies to the job's program only (not to the tools before it) and a debugger finds the process
+ * with every attribute in place, about to exec the program. A failing link exits non-zero (the tools' own codes:
+ * 1, 2, 125, 127), which the engine sees as a failed process; unknown setuid/setgid names (here) and profile names
+ * that cannot be expanded or are not loaded (by the launcher) are caught before spawning. The tools exec the job's program with execvp and the job's environment, so
+ * PATH lookup is the job's own (and happens inside the chroot). Jobs that set none of these are spawned directly:
+ * the fast path. In a chroot the last link runs inside it, so it needs {@code /bin/sh} there (and {@code /proc} for
+ * the profile switch), as a chdir inside a chroot already does.
+ *
+ * <p>Upstart's security process (the AppArmor parser) gets none of the job's attributes, as in Upstart: only its
+ * console, and the debug pause.
  */
 final class AttributeChain {
     private static final String TOOL_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -32,20 +41,46 @@ final class AttributeChain {
         this.accounts = accounts;
     }
 
-    /** What to posix_spawn: the executable, its full argv, and the directory to start in. */
-    record Plan(String executable, List<String> argv, String chdir, boolean wrapped) {}
+    /**
+     * What to posix_spawn: the executable, its full argv, the directory to start in, and whether the spawn itself
+     * makes the new session ({@code false} when the chain starts with {@code setsid}).
+     */
+    record Plan(String executable, List<String> argv, String chdir, boolean wrapped, boolean newSession) {}
 
-    Plan plan(JobClass job, List<String> jobArgv, List<String> env) throws SpawnException {
+    /**
+     * What one spawn adds to the job's own attributes.
+     *
+     * @param ctty       make the console (descriptor 0) the controlling terminal ({@code console owner})
+     * @param appArmor   the (expanded) profile to switch to at exec, main process with AppArmor enabled only
+     * @param debugPause stop with SIGSTOP before exec ({@code debug})
+     * @param bare       the security process: none of the job's attributes
+     */
+    record Extras(boolean ctty, Optional<String> appArmor, boolean debugPause, boolean bare) {}
+
+    Plan plan(JobClass job, List<String> jobArgv, List<String> env, Extras extras) throws SpawnException {
         if (jobArgv.isEmpty()) {
             throw new SpawnException("unable to execute: No such file or directory");
         }
-        String chdir = job.chdir().orElse("/");
-        if (!needsWrapper(job)) {
+        String chdir = extras.bare() ? "/" : job.chdir().orElse("/");
+        boolean attributes = !extras.bare() && needsWrapper(job);
+        if (!attributes && !extras.ctty() && extras.appArmor().isEmpty() && !extras.debugPause()) {
             String exe = CommandLine.resolve(jobArgv.getFirst(), CommandLine.pathOf(env))
                     .orElseThrow(() -> new SpawnException("unable to execute: " + Libc.strerror(Libc.ENOENT)));
-            return new Plan(exe, jobArgv, chdir, false);
+            return new Plan(exe, jobArgv, chdir, false, true);
         }
         List<String> chain = new ArrayList<>();
+        if (extras.ctty()) {
+            // Not spawned in a session of its own: setsid(1) would fork (changing the pid) if it led a group.
+            chain.addAll(List.of(tool("setsid"), "--ctty"));
+        }
+        String spawnDir = attributes ? attributesPart(job, chdir, chain) : chdir;
+        lastPart(extras, chain);
+        chain.addAll(jobArgv);
+        return new Plan(chain.getFirst(), List.copyOf(chain), spawnDir, true, !extras.ctty());
+    }
+
+    /** The job's own attributes; returns the directory to spawn in. */
+    private String attributesPart(JobClass job, String chdir, List<String> chain) throws SpawnException {
         shellPart(job, chain);
         limitsPart(job.limits(), chain);
         job.nice().filter(n -> n != baseline.nice()).ifPresent(n -> {
@@ -73,8 +108,29 @@ final class AttributeChain {
             chain.add(job.setuid().isPresent() ? "--init-groups" : "--keep-groups");
             chain.add("--");
         }
-        chain.addAll(jobArgv);
-        return new Plan(chain.getFirst(), List.copyOf(chain), spawnDir, true);
+        return spawnDir;
+    }
+
+    /**
+     * The AppArmor switch (Upstart's {@code apparmor_switch}: {@code exec PROFILE} written to the process's exec
+     * attribute, which takes effect at its next exec, the job's program) and the debug pause, then exec.
+     */
+    private static void lastPart(Extras extras, List<String> chain) {
+        if (extras.appArmor().isEmpty() && !extras.debugPause()) {
+            return;
+        }
+        StringBuilder script = new StringBuilder();
+        if (extras.appArmor().isPresent()) {
+            // The LSM-specific file where the kernel has it (5.8+), else the shared one.
+            script.append("f=/proc/self/attr/apparmor/exec; [ -e \"$f\" ] || f=/proc/self/attr/exec; ")
+                    .append("printf 'exec %s\\n' \"$1\" > \"$f\" || exit 1; shift; ");
+        }
+        if (extras.debugPause()) {
+            script.append("kill -STOP $$; ");
+        }
+        script.append("exec \"$@\"");
+        chain.addAll(List.of(CommandLine.SHELL, "-c", script.toString(), "sh"));
+        extras.appArmor().ifPresent(chain::add);
     }
 
     boolean needsWrapper(JobClass job) {

@@ -6,12 +6,23 @@ import java.nio.file.Path;
 
 /**
  * The agent's own process attributes, read once at launcher start. A posix_spawn child inherits them, so a job whose
- * umask, oom score and nice equal these needs no wrapper to get them exactly.
+ * umask, oom score and nice equal these needs no wrapper to get them exactly. {@code sysAdmin}: the agent holds
+ * CAP_SYS_ADMIN, without which a console that is another session's controlling terminal cannot be taken over.
  */
-record Baseline(int umask, int oomScore, int nice, boolean root) {
+record Baseline(int umask, int oomScore, int nice, boolean root, boolean sysAdmin) {
+    private static final int CAP_SYS_ADMIN = 21;
 
     static Baseline current() {
-        return new Baseline(readUmask(), readOom(), readNice(), readEuid() == 0);
+        return new Baseline(readUmask(), readOom(), readNice(), readEuid() == 0, readSysAdmin());
+    }
+
+    private static boolean readSysAdmin() {
+        for (String line : lines("/proc/self/status")) {
+            if (line.startsWith("CapEff:")) {
+                return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << CAP_SYS_ADMIN)) != 0;
+            }
+        }
+        return false;
     }
 
     private static int readUmask() {

@@ -465,6 +465,15 @@ public final class Libc {
      */
     public static int spawn(String path, List<String> argv, List<String> env, List<FileAction> actions,
             Optional<String> chdir) throws LibcException {
+        return spawn(path, argv, env, actions, chdir, true);
+    }
+
+    /**
+     * As {@link #spawn(String, List, List, List, Optional)}; with {@code newSession} false the child stays in the
+     * caller's session and process group, for a first program that calls setsid itself (which a group leader cannot).
+     */
+    public static int spawn(String path, List<String> argv, List<String> env, List<FileAction> actions,
+            Optional<String> chdir, boolean newSession) throws LibcException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fa = arena.allocate(FILE_ACTIONS_SIZE, 16);
             MemorySegment attr = arena.allocate(SPAWNATTR_SIZE, 16);
@@ -486,7 +495,8 @@ public final class Libc {
                     full.fill((byte) 0xff);
                     checkSpawn("posix_spawnattr_setsigmask", ptrPtr(ATTR_SETSIGMASK, attr, empty));
                     checkSpawn("posix_spawnattr_setsigdefault", ptrPtr(ATTR_SETSIGDEFAULT, attr, full));
-                    short flags = (short) (POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+                    short flags = (short) ((newSession ? POSIX_SPAWN_SETSID : 0) | POSIX_SPAWN_SETSIGMASK
+                            | POSIX_SPAWN_SETSIGDEF);
                     try {
                         checkSpawn("posix_spawnattr_setflags", (int) ATTR_SETFLAGS.invokeExact(attr, flags));
                     } catch (LibcException e) {

@@ -5,11 +5,16 @@ import dev.upfleet.agent.engine.ExitStatus;
 import dev.upfleet.agent.engine.ProcessLauncher;
 import dev.upfleet.agent.engine.SpawnException;
 import dev.upfleet.agent.engine.SpawnRequest;
+import dev.upfleet.core.event.Expander;
+import dev.upfleet.core.job.Console;
 import dev.upfleet.core.job.ProcessKind;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
@@ -36,24 +41,37 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
      *                       is taken as the daemon (see {@link ChildTable})
      * @param maxOpenLogs    log files kept open at once by the pump
      * @param etc            where {@code passwd} and {@code group} are read from
+     * @param appArmor       how AppArmor is detected and which parser loads profiles
+     * @param console        the system console ({@code console output}/{@code owner}); another terminal in tests
      */
-    public record Options(boolean forcePipeLogs, Duration daemonSettle, int maxOpenLogs, Path etc) {
+    public record Options(boolean forcePipeLogs, Duration daemonSettle, int maxOpenLogs, Path etc, AppArmor appArmor,
+                          String console) {
         public static Options defaults() {
-            return new Options(false, Duration.ofMillis(500), 1024, Path.of("/etc"));
+            return new Options(false, Duration.ofMillis(500), 1024, Path.of("/etc"), AppArmor.system(), Stdio.CONSOLE);
         }
 
         public Options withForcePipeLogs(boolean force) {
-            return new Options(force, daemonSettle, maxOpenLogs, etc);
+            return new Options(force, daemonSettle, maxOpenLogs, etc, appArmor, console);
         }
 
         public Options withDaemonSettle(Duration settle) {
-            return new Options(forcePipeLogs, settle, maxOpenLogs, etc);
+            return new Options(forcePipeLogs, settle, maxOpenLogs, etc, appArmor, console);
+        }
+
+        public Options withAppArmor(AppArmor probe) {
+            return new Options(forcePipeLogs, daemonSettle, maxOpenLogs, etc, probe, console);
+        }
+
+        public Options withConsole(String path) {
+            return new Options(forcePipeLogs, daemonSettle, maxOpenLogs, etc, appArmor, path);
         }
     }
 
     private final Path logDir;
     private final Options options;
     private final long self;
+    private final int ownGroup;
+    private final Baseline baseline;
     private final AttributeChain attributes;
     private final LogPump pump;
     private final ChildTable children;
@@ -70,9 +88,11 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
         this.logDir = logDir;
         this.options = options;
         this.self = Libc.getpid();
+        this.ownGroup = Libc.getpgid(0);
         Libc.prctl(Libc.PR_SET_CHILD_SUBREAPER, 1);
         raiseNofile();
-        this.attributes = new AttributeChain(Baseline.current(), new Accounts(options.etc()));
+        this.baseline = Baseline.current();
+        this.attributes = new AttributeChain(baseline, new Accounts(options.etc()));
         this.pump = new LogPump(options.maxOpenLogs());
         this.timers = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().name("upfleet-follow").daemon().unstarted(r));
@@ -95,16 +115,27 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
             throw new SpawnException("launcher closed");
         }
         var job = request.job();
-        AttributeChain.Plan plan = attributes.plan(job, CommandLine.argv(request.command()), request.env());
-        if (!plan.wrapped() && !java.nio.file.Files.isDirectory(Path.of(plan.chdir()))) {
-            throw new SpawnException("unable to change working directory: " + Libc.strerror(Libc.ENOENT));
+        Optional<String> profile = appArmorProfile(request);
+        Stdio stdio = Stdio.forConsole(job.console(), !options.forcePipeLogs(), options.console());
+        AttributeChain.Plan plan;
+        try {
+            // console owner: the console becomes the controlling terminal when it opened, and only with
+            // CAP_SYS_ADMIN, with which taking it over cannot fail (Upstart ignores a failure; setsid(1) would not).
+            boolean ctty = job.console() == Console.OWNER && stdio.onConsole() && baseline.sysAdmin();
+            var extras = new AttributeChain.Extras(ctty, profile, job.debug(), request.kind() == ProcessKind.SECURITY);
+            plan = attributes.plan(job, CommandLine.argv(request.command()), request.env(), extras);
+            if (!plan.wrapped() && !java.nio.file.Files.isDirectory(Path.of(plan.chdir()))) {
+                throw new SpawnException("unable to change working directory: " + Libc.strerror(Libc.ENOENT));
+            }
+        } catch (SpawnException e) {
+            stdio.abandon();
+            throw e;
         }
-        Stdio stdio = Stdio.forConsole(job.console(), !options.forcePipeLogs());
         long pid;
         try {
             synchronized (children) {
                 pid = Libc.spawn(plan.executable(), plan.argv(), request.env(), stdio.actions(),
-                        Optional.of(plan.chdir()));
+                        Optional.of(plan.chdir()), plan.newSession());
                 children.add(pid, job.expect(), request.kind() == ProcessKind.MAIN, envValue(request.env(), "UPSTART_JOB"),
                         envValue(request.env(), "UPSTART_INSTANCE"));
             }
@@ -122,6 +153,35 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
             }
         }
         return pid;
+    }
+
+    @Override
+    public Optional<String> appArmorParser() {
+        return options.appArmor().parserIfEnabled();
+    }
+
+    /**
+     * {@code apparmor switch} of a main process, expanded against its environment; empty when there is none or
+     * AppArmor is not enabled (Upstart's apparmor_switch then silently does nothing).
+     */
+    private Optional<String> appArmorProfile(SpawnRequest request) throws SpawnException {
+        Optional<String> name = request.job().apparmorSwitch();
+        if (request.kind() != ProcessKind.MAIN || name.isEmpty() || options.appArmor().parserIfEnabled().isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, String> env = new HashMap<>();
+        for (String entry : request.env()) {
+            int eq = entry.indexOf('=');
+            env.put(eq < 0 ? entry : entry.substring(0, eq), eq < 0 ? "" : entry.substring(eq + 1));
+        }
+        String profile = switch (Expander.expand(name.get(), env)) {
+            case Expander.Result.Expanded e -> e.value();
+            case Expander.Result.Failed f -> throw new SpawnException("unable to switch security profile: " + f.message());
+        };
+        if (!options.appArmor().mayBeLoaded(profile)) {
+            throw new SpawnException("unable to switch security profile: " + Libc.strerror(Libc.ENOENT));
+        }
+        return Optional.of(profile);
     }
 
     /** UPSTART_JOB/UPSTART_INSTANCE mark a job's descendants; {@code null} when the engine did not set them. */
@@ -142,6 +202,10 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
             // fork/daemon is not a group leader (it stays in the group of the main process that forked it), so
             // kill(-pid) would fail with ESRCH and stop would hang in stop/killed forever.
             int pgid = group ? Libc.getpgid(pid) : 0;
+            // A console owner process is in the agent's own group until its setsid link has run: never signal that.
+            if (pgid == ownGroup) {
+                pgid = 0;
+            }
             Libc.kill(pgid > 0 ? -pgid : pid, signal);
         } catch (LibcException e) {
             // ESRCH: it is already gone, and the reaper will (or did) report that. Nothing else can go wrong for
@@ -152,6 +216,19 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
     /** Processes reported on and not yet exited (spawned, followed or resolved). */
     public int trackedCount() {
         return children.size();
+    }
+
+    /**
+     * {@code initctl notify-disk-writeable}: writes the job output held while the log directory was not writable.
+     * Fails with the reason (an errno text) of the first log that still cannot be written.
+     */
+    public CompletionStage<Void> notifyDiskWriteable() {
+        return pump.notifyDiskWriteable();
+    }
+
+    /** Bytes of job output held in memory until the log directory is writable. */
+    public long heldLogBytes() {
+        return pump.heldBytes();
     }
 
     /** Log streams still open (jobs whose output side has not reached end of file). */

@@ -8,19 +8,21 @@ import java.util.List;
 /**
  * The child's descriptors 0, 1, 2 for one spawn, and what the parent keeps: {@code parentEnd} is the pty master or
  * pipe read end to be logged ({@code -1} when not logging); {@code childEnd} is the parent's copy of the slave or
- * write end (or console), closed right after the spawn. Every other descriptor is closed in the child.
+ * write end (or console), closed right after the spawn; {@code onConsole} says the console was opened. Every other
+ * descriptor is closed in the child.
  */
-record Stdio(List<FileAction> actions, int parentEnd, int childEnd) implements AutoCloseable {
+record Stdio(List<FileAction> actions, int parentEnd, int childEnd, boolean onConsole) implements AutoCloseable {
     private static final String DEV_NULL = "/dev/null";
-    private static final String CONSOLE = "/dev/console";
+    static final String CONSOLE = "/dev/console";
 
-    static Stdio forConsole(Console console, boolean allowPty) {
+    /** {@code consolePath}: {@code /dev/console}, or another terminal in tests. */
+    static Stdio forConsole(Console console, boolean allowPty, String consolePath) {
         return switch (console) {
             case NONE -> none();
-            // We are not PID 1: the console may not be ours to write to. When /dev/console opens, use it (console
-            // owner does NOT make it the controlling terminal — that would take it from whoever owns it);
-            // otherwise behave as console none, as Upstart does when the console cannot be opened.
-            case OUTPUT, OWNER -> console();
+            // We are not PID 1: the console may not be ours to open. When it opens, use it (console owner then also
+            // makes it the controlling terminal, see AttributeChain); otherwise behave as console none, as Upstart
+            // does for console output when the console cannot be opened.
+            case OUTPUT, OWNER -> console(consolePath);
             case LOG -> log(allowPty);
         };
     }
@@ -29,14 +31,14 @@ record Stdio(List<FileAction> actions, int parentEnd, int childEnd) implements A
         return new Stdio(withCloseFrom(List.of(
                 new FileAction.Open(0, DEV_NULL, Libc.O_RDONLY, 0),
                 new FileAction.Open(1, DEV_NULL, Libc.O_WRONLY, 0),
-                new FileAction.Dup2(1, 2))), -1, -1);
+                new FileAction.Dup2(1, 2))), -1, -1, false);
     }
 
-    private static Stdio console() {
+    private static Stdio console(String path) {
         try {
-            int fd = Libc.open(CONSOLE, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0);
+            int fd = Libc.open(path, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0);
             return new Stdio(withCloseFrom(List.of(
-                    new FileAction.Dup2(fd, 0), new FileAction.Dup2(fd, 1), new FileAction.Dup2(fd, 2))), -1, fd);
+                    new FileAction.Dup2(fd, 0), new FileAction.Dup2(fd, 1), new FileAction.Dup2(fd, 2))), -1, fd, true);
         } catch (LibcException e) {
             return none();
         }
@@ -77,7 +79,7 @@ record Stdio(List<FileAction> actions, int parentEnd, int childEnd) implements A
         return new Stdio(withCloseFrom(List.of(
                 new FileAction.Open(0, DEV_NULL, Libc.O_RDONLY, 0),
                 new FileAction.Dup2(childEnd, 1),
-                new FileAction.Dup2(childEnd, 2))), parentEnd, childEnd);
+                new FileAction.Dup2(childEnd, 2))), parentEnd, childEnd, false);
     }
 
     private static List<FileAction> withCloseFrom(List<FileAction> actions) {

@@ -181,6 +181,12 @@ public final class FakeJobControl implements JobControl {
     }
 
     @Override
+    public synchronized CompletionStage<Void> notifyDiskWriteable() {
+        calls.add("notify-disk-writeable");
+        return done(null);
+    }
+
+    @Override
     public synchronized CompletionStage<Void> reloadConfiguration() {
         calls.add("reload-configuration");
         return done(null);

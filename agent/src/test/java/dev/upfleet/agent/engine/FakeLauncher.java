@@ -11,7 +11,14 @@ final class FakeLauncher implements ProcessLauncher {
     final Map<Long, SpawnRequest> live = new LinkedHashMap<>();
     /** Commands whose spawn fails (exec of a missing binary). */
     final List<String> failing = new ArrayList<>();
+    /** What {@link #appArmorParser()} answers: AppArmor is off unless a test sets a parser. */
+    java.util.Optional<String> appArmorParser = java.util.Optional.empty();
     private long nextPid = 100;
+
+    @Override
+    public java.util.Optional<String> appArmorParser() {
+        return appArmorParser;
+    }
 
     @Override
     public long spawn(SpawnRequest request) throws SpawnException {

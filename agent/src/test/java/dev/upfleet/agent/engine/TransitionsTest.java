@@ -11,8 +11,10 @@ class TransitionsTest {
     @ParameterizedTest(name = "{0} + goal {1} (main alive {2}) -> {3} with goal {4}")
     @CsvSource({
         "WAITING, START, false, STARTING, START",
-        "STARTING, START, false, PRE_START, START",
+        "STARTING, START, false, SECURITY, START",
         "STARTING, STOP, false, STOPPING, STOP",
+        "SECURITY, START, false, PRE_START, START",
+        "SECURITY, STOP, false, STOPPING, STOP",
         "PRE_START, START, false, SPAWNED, START",
         "PRE_START, STOP, false, STOPPING, STOP",
         "SPAWNED, START, true, POST_START, START",
@@ -39,7 +41,7 @@ class TransitionsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"WAITING, waiting", "PRE_START, pre-start", "POST_STOP, post-stop", "RUNNING, running"})
+    @CsvSource({"WAITING, waiting", "SECURITY, security", "PRE_START, pre-start", "POST_STOP, post-stop", "RUNNING, running"})
     void wireNamesRoundTrip(JobState state, String wire) {
         assertThat(state.wireName()).isEqualTo(wire);
         assertThat(JobState.fromWireName(wire)).isEqualTo(state);

@@ -29,6 +29,9 @@ final class TestJob {
     Optional<String> chdir = Optional.empty();
     Optional<String> setuid = Optional.empty();
     Optional<String> setgid = Optional.empty();
+    Optional<String> apparmorSwitch = Optional.empty();
+    boolean debug;
+    ProcessKind kind = ProcessKind.MAIN;
     List<String> extraEnv = new ArrayList<>();
 
     static TestJob named(String name) {
@@ -49,12 +52,15 @@ final class TestJob {
     TestJob setuid(String u) { setuid = Optional.of(u); return this; }
     TestJob setgid(String g) { setgid = Optional.of(g); return this; }
     TestJob env(String kv) { extraEnv.add(kv); return this; }
+    TestJob apparmorSwitch(String p) { apparmorSwitch = Optional.of(p); return this; }
+    TestJob debug() { debug = true; return this; }
+    TestJob kind(ProcessKind k) { kind = k; return this; }
 
     JobClass jobClass(Command main) {
         return new JobClass(name, Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(), "", List.of(),
                 Optional.empty(), Optional.empty(), List.of(), List.of(), false, false, RespawnLimit.DEFAULT, List.of(),
                 15, JobClass.DEFAULT_KILL_TIMEOUT, 1, expect, console, umask, nice, oomScore, limits, chroot, chdir,
-                setuid, setgid, Optional.empty(), Optional.empty(), List.of(), false, List.of(),
+                setuid, setgid, Optional.empty(), apparmorSwitch, List.of(), debug, List.of(),
                 Map.of(ProcessKind.MAIN, main));
     }
 
@@ -70,11 +76,11 @@ final class TestJob {
 
     SpawnRequest exec(String command) {
         Command c = new Command.Exec(command);
-        return new SpawnRequest(jobClass(c), instance, ProcessKind.MAIN, c, environment());
+        return new SpawnRequest(jobClass(c), instance, kind, c, environment());
     }
 
     SpawnRequest script(String text) {
         Command c = new Command.Script(text);
-        return new SpawnRequest(jobClass(c), instance, ProcessKind.MAIN, c, environment());
+        return new SpawnRequest(jobClass(c), instance, kind, c, environment());
     }
 }

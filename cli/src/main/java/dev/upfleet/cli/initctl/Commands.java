@@ -108,8 +108,7 @@ final class Commands {
             case "monitor" -> monitor();
             // upfleet has no Session Inits to list.
             case "list-sessions" -> 0;
-            // The agent writes job logs as they come; there is no early-boot buffer to flush.
-            case "notify-disk-writeable" -> 0;
+            case "notify-disk-writeable" -> done(rpc().notifyDiskWriteable());
             default -> throw new UsageError("invalid command: " + inv.command());
         };
     }

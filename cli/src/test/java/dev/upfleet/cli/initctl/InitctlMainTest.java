@@ -136,6 +136,7 @@ class InitctlMainTest {
                 Arguments.of("version", 0, "init (upstart 1.13.2)\n", ""),
                 Arguments.of("-v version", 0, "init (upstart 1.13.2)\n", ""),
                 Arguments.of("reload-configuration", 0, "", ""),
+                Arguments.of("notify-disk-writeable", 0, "", ""),
                 Arguments.of("log-priority", 0, "message\n", ""),
                 Arguments.of("log-priority info", 0, "", ""),
                 Arguments.of("log-priority loud", 1, "", "initctl: The log priority given was not recognised\n"),

@@ -85,6 +85,10 @@ public final class LeanControlClient implements AutoCloseable {
         return empty(call("ReloadConfiguration", Empty.INSTANCE));
     }
 
+    public Empty notifyDiskWriteable() {
+        return empty(call("NotifyDiskWriteable", Empty.INSTANCE));
+    }
+
     public LogPriorityReply logPriority(LogPriorityRequest r) {
         try {
             return LogPriorityReply.read(call("LogPriority", r));

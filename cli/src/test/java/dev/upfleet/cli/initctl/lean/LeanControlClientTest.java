@@ -84,6 +84,7 @@ class LeanControlClientTest {
         assertThat(client.classes(new ClassesRequest("svc")).classes().get(0).usage())
                 .isEqualTo("svc [OPTS]");
         client.reloadConfiguration();
+        client.notifyDiskWriteable();
         assertThat(client.logPriority(new LogPriorityRequest("info")).priority())
                 .isEqualTo("info");
         assertThat(client.logPriority(new LogPriorityRequest("")).priority()).isEqualTo("info");
@@ -96,8 +97,8 @@ class LeanControlClientTest {
         assertThat(client.version().version()).isEqualTo("init (upstart 1.13.2)");
         assertThat(fake.calls()).containsExactly("status svc", "start idle wait", "restart idle wait", "reload idle",
                 "stop idle wait", "list", "emit foo A=B wait", "classes svc", "reload-configuration",
-                "log-priority info", "log-priority", "set-env global A=1 B=2", "list-env global", "get-env global B",
-                "unset-env global A", "reset-env global", "list-env global");
+                "notify-disk-writeable", "log-priority info", "log-priority", "set-env global A=1 B=2", "list-env global",
+                "get-env global B", "unset-env global A", "reset-env global", "list-env global");
     }
 
     @Test
