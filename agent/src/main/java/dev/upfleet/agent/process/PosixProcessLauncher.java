@@ -116,7 +116,12 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
         }
         var job = request.job();
         Optional<String> profile = appArmorProfile(request);
-        Stdio stdio = Stdio.forConsole(job.console(), !options.forcePipeLogs(), options.console());
+        Stdio stdio;
+        try {
+            stdio = Stdio.forConsole(job.console(), !options.forcePipeLogs(), options.console());
+        } catch (LibcException e) {
+            throw new SpawnException("unable to open console: " + Libc.strerror(e.errno()), e);
+        }
         AttributeChain.Plan plan;
         try {
             // console owner: the console becomes the controlling terminal when it opened, and only with

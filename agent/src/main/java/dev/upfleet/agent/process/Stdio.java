@@ -15,14 +15,24 @@ record Stdio(List<FileAction> actions, int parentEnd, int childEnd, boolean onCo
     private static final String DEV_NULL = "/dev/null";
     static final String CONSOLE = "/dev/console";
 
-    /** {@code consolePath}: {@code /dev/console}, or another terminal in tests. */
-    static Stdio forConsole(Console console, boolean allowPty, String consolePath) {
+    /**
+     * {@code consolePath}: {@code /dev/console}, or another terminal in tests. Throws only for {@code console owner}
+     * when the console cannot be opened: Upstart then fails the spawn ("unable to open console"), where {@code console
+     * output} falls back to none.
+     */
+    static Stdio forConsole(Console console, boolean allowPty, String consolePath) throws LibcException {
         return switch (console) {
             case NONE -> none();
             // We are not PID 1: the console may not be ours to open. When it opens, use it (console owner then also
-            // makes it the controlling terminal, see AttributeChain); otherwise behave as console none, as Upstart
-            // does for console output when the console cannot be opened.
-            case OUTPUT, OWNER -> console(consolePath);
+            // makes it the controlling terminal, see AttributeChain).
+            case OUTPUT -> {
+                try {
+                    yield console(consolePath);
+                } catch (LibcException e) {
+                    yield none();
+                }
+            }
+            case OWNER -> console(consolePath);
             case LOG -> log(allowPty);
         };
     }
@@ -34,14 +44,10 @@ record Stdio(List<FileAction> actions, int parentEnd, int childEnd, boolean onCo
                 new FileAction.Dup2(1, 2))), -1, -1, false);
     }
 
-    private static Stdio console(String path) {
-        try {
-            int fd = Libc.open(path, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0);
-            return new Stdio(withCloseFrom(List.of(
-                    new FileAction.Dup2(fd, 0), new FileAction.Dup2(fd, 1), new FileAction.Dup2(fd, 2))), -1, fd, true);
-        } catch (LibcException e) {
-            return none();
-        }
+    private static Stdio console(String path) throws LibcException {
+        int fd = Libc.open(path, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0);
+        return new Stdio(withCloseFrom(List.of(
+                new FileAction.Dup2(fd, 0), new FileAction.Dup2(fd, 1), new FileAction.Dup2(fd, 2))), -1, fd, true);
     }
 
     /** A pty (lines end in \r\n, as in Upstart); a pipe when no pty is left (kernel.pty.max) or ptys are off. */

@@ -134,10 +134,13 @@ class SecurityConsoleDebugTest {
     }
 
     @Test
-    void consoleOwnerWithoutAConsoleFallsBackToNone() throws Exception {
+    void consoleOwnerWithoutAConsoleFailsTheSpawnWhereConsoleOutputFallsBackToNone() throws Exception {
         var l = launcher(PosixProcessLauncher.Options.defaults().withConsole(dir.resolve("no-console").toString()));
+        assertThatThrownBy(() -> spawn(l, TestJob.named("own").console(Console.OWNER).exec("true")))
+                .isInstanceOf(SpawnException.class)
+                .hasMessage("unable to open console: No such file or directory");
         Path out = dir.resolve("none");
-        long pid = spawn(l, TestJob.named("own").console(Console.OWNER)
+        long pid = spawn(l, TestJob.named("out").console(Console.OUTPUT)
                 .script("read pid comm state ppid pgrp sid tty rest < /proc/$$/stat; echo $sid $tty $(readlink /proc/$$/fd/1) > "
                         + out + "\n"));
         assertThat(observer.awaitExit(pid)).isEqualTo(ExitStatus.exited(0));
