@@ -8,6 +8,8 @@ import dev.upfleet.cli.initctl.lean.ControlMessages.LiveProcess;
 import dev.upfleet.cli.initctl.lean.ControlMessages.Message;
 import dev.upfleet.cli.initctl.lean.ControlMessages.StatusReply;
 import dev.upfleet.cli.initctl.lean.ControlMessages.VersionReply;
+import dev.upfleet.h2.Hpack;
+import dev.upfleet.h2.HpackException;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;

@@ -1,9 +1,9 @@
-package dev.upfleet.cli.initctl.lean;
+package dev.upfleet.h2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.upfleet.cli.initctl.lean.Hpack.Header;
+import dev.upfleet.h2.Hpack.Header;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
