@@ -82,7 +82,6 @@ final class H2ServerConnection {
     private int inFlight;
     private boolean goingAway;
     private boolean writerStop;
-    private boolean writerFailed;
 
     // ---- reader thread only
     private final Hpack hpack = new Hpack();
@@ -115,7 +114,7 @@ final class H2ServerConnection {
     synchronized void shutdown() {
         if (!goingAway) {
             goingAway = true;
-            out.goAway(lastStreamIdSeen(), Http2.NO_ERROR, new byte[0]);
+            out.goAway(lastSeen, Http2.NO_ERROR, new byte[0]);
         }
         if (calls.isEmpty()) {
             writerStop = true;
@@ -133,11 +132,8 @@ final class H2ServerConnection {
         return !reader.isAlive();
     }
 
+    /** {@link #lastStreamId} for other threads (the GOAWAY of a shutdown). */
     private volatile int lastSeen;
-
-    private int lastStreamIdSeen() {
-        return lastSeen;
-    }
 
     // ---- reading
 
@@ -162,7 +158,7 @@ final class H2ServerConnection {
                 switch (f.type()) {
                     case DATA -> data(f);
                     case HEADERS -> headers(f, in);
-                    case PRIORITY -> checkLength(f, 5, true);
+                    case PRIORITY -> checkLength(f, 5);
                     case RST_STREAM -> rstStream(f);
                     case SETTINGS -> settings(f);
                     case PUSH_PROMISE -> throw new Http2Exception(Http2.PROTOCOL_ERROR, "PUSH_PROMISE from a client");
@@ -471,7 +467,7 @@ final class H2ServerConnection {
     }
 
     private void rstStream(Frame f) throws Http2Exception {
-        checkLength(f, 4, false);
+        checkLength(f, 4);
         if (f.stream() == 0 || f.stream() > lastStreamId) {
             throw new Http2Exception(Http2.PROTOCOL_ERROR, "RST_STREAM on idle stream " + f.stream());
         }
@@ -583,7 +579,7 @@ final class H2ServerConnection {
 
     private void ping(Frame f) throws Http2Exception {
         checkStreamZero(f);
-        checkLength(f, 8, false);
+        checkLength(f, 8);
         if (!f.has(FLAG_ACK)) {
             synchronized (this) {
                 out.ping(FLAG_ACK, f.payload());
@@ -593,7 +589,7 @@ final class H2ServerConnection {
     }
 
     private void windowUpdate(Frame f) throws Http2Exception {
-        checkLength(f, 4, false);
+        checkLength(f, 4);
         int increment = Http2.readInt(f.payload(), 0) & 0x7fffffff;
         if (f.stream() == 0) {
             if (increment == 0) {
@@ -637,7 +633,7 @@ final class H2ServerConnection {
         }
     }
 
-    private static void checkLength(Frame f, int length, boolean streamLevel) throws Http2Exception {
+    private static void checkLength(Frame f, int length) throws Http2Exception {
         if (f.payload().length != length) {
             throw new Http2Exception(Http2.FRAME_SIZE_ERROR, "frame type " + f.type() + " of " + f.payload().length
                     + " octets");
@@ -754,7 +750,7 @@ final class H2ServerConnection {
 
     /** Tells calls that completed or became ready; never under the lock. */
     private void afterChange() {
-        List<H2ServerCall<?, ?> > done;
+        List<H2ServerCall<?, ?>> done;
         List<H2ServerCall<?, ?>> ready = null;
         synchronized (this) {
             done = completedCalls.isEmpty() ? List.of() : new ArrayList<>(completedCalls);
@@ -811,9 +807,6 @@ final class H2ServerConnection {
             }
             channel.shutdownOutput(); // the peer reads what we wrote, then the end
         } catch (IOException | InterruptedException e) {
-            synchronized (this) {
-                writerFailed = true;
-            }
             closeQuietly(); // the reader sees the socket closed and cancels the calls
         }
     }
