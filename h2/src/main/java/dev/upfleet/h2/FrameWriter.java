@@ -7,9 +7,14 @@ import java.io.ByteArrayOutputStream;
  * peer's SETTINGS_MAX_FRAME_SIZE is split into HEADERS and CONTINUATION frames. Not thread-safe.
  */
 public final class FrameWriter {
-    private final ByteArrayOutputStream out;
+    /** Past this, {@link #take} starts a new buffer rather than keep a big one for the connection's lifetime. */
+    private static final int KEEP_CAPACITY = 64 * 1024;
+
+    private final int initialCapacity;
+    private ByteArrayOutputStream out;
 
     public FrameWriter(int initialCapacity) {
+        this.initialCapacity = initialCapacity;
         this.out = new ByteArrayOutputStream(initialCapacity);
     }
 
@@ -20,7 +25,11 @@ public final class FrameWriter {
     /** The frames written so far, and an empty buffer. */
     public byte[] take() {
         byte[] b = out.toByteArray();
-        out.reset();
+        if (b.length > KEEP_CAPACITY) {
+            out = new ByteArrayOutputStream(initialCapacity);
+        } else {
+            out.reset();
+        }
         return b;
     }
 
