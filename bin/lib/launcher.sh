@@ -126,8 +126,10 @@ upfleet_aot_train_now() {
     rm -f "$conf" "$tmp" "$tmp.config"
 }
 
-# initctl's short class path: the cli jar alone. Its lean client needs neither gRPC, Netty nor protobuf-java, and
-# each jar costs start-up time (the JVM checks every jar an AOT cache was trained with; service lookups open them).
+# initctl's short class path: the cli jar alone (it carries the classes of the HTTP/2 codec it shares with the agent,
+# upfleet-h2, which has no dependencies). Its lean client needs neither gRPC, Netty nor protobuf-java, and each jar
+# costs start-up time (the JVM checks every jar an AOT cache was trained with; service lookups open them): measured,
+# the codec as a second jar made `initctl status` about 10 ms slower (79 vs 69 ms in one run, same agent).
 UPFLEET_INITCTL_CP="$UPFLEET_ROOT/cli/target/upfleet-cli.jar"
 
 # The JVM options of initctl's short commands (bin/initctl and bin/lib/train-aot, which must agree for the AOT cache

@@ -114,7 +114,7 @@ public final class AgentMain implements Callable<Integer> {
 
     /**
      * Classes whose initialization is a large part of the agent's start-up and has no side effect (FFM downcall
-     * handles, protobuf descriptors, gRPC/Netty server classes). They are initialized on a second thread while the
+     * handles, protobuf descriptors, the control server's gRPC classes). They are initialized on a second thread while the
      * main thread parses the flags and configures logging, so the two overlap on a multi-core machine. Class
      * initialization is done once, by whichever thread gets there first (the other waits), so this changes only when
      * it happens. A name that does not resolve is skipped.
@@ -126,10 +126,8 @@ public final class AgentMain implements Callable<Integer> {
             "dev.upfleet.proto.control.v1.UpfleetControl",
             "dev.upfleet.proto.control.v1.ControlGrpc",
             "dev.upfleet.agent.control.ControlService",
-            "io.netty.channel.MultiThreadIoEventLoopGroup",
-            "io.netty.channel.nio.NioIoHandler",
-            "io.netty.channel.socket.nio.NioServerDomainSocketChannel",
-            "io.grpc.netty.NettyServerBuilder");
+            "dev.upfleet.agent.control.transport.H2ServerConnection",
+            "io.grpc.stub.ServerCalls");
 
     private static void warmUp() {
         Thread.ofPlatform().name("upfleet-warmup").daemon().start(() -> {
@@ -145,7 +143,7 @@ public final class AgentMain implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
-        // Before anything logs (the warm-up thread's Netty classes do): the daemon log, without a class path scan.
+        // Before anything logs (gRPC's classes may): the daemon log, without a class path scan.
         if (System.getProperty("slf4j.provider") == null) {
             System.setProperty("slf4j.provider", DaemonLog.class.getName());
             System.setProperty("slf4j.internal.verbosity", System.getProperty("slf4j.internal.verbosity", "WARN"));

@@ -1,15 +1,11 @@
 package dev.upfleet.agent.control;
 
-import io.grpc.Server;
+import dev.upfleet.agent.control.transport.H2GrpcServer;
 import io.grpc.ServerInterceptors;
-import io.grpc.netty.NettyServerBuilder;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -17,47 +13,46 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
+import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The agent's local control socket: a gRPC server on a Unix domain socket that serves {@code initctl} by calling a
  * {@link JobControl}. Binding happens in the constructor; {@link #close()} stops serving, ends monitor streams and
  * removes the socket file.
  *
- * <p>Uses Netty's NIO domain sockets (no JNI) with a small event-loop group; handlers run directly on it because
- * {@link JobControl} never blocks. Thread-safe.
+ * <p>The transport is {@link H2GrpcServer}: HTTP/2 over the JDK's own Unix-domain channels, with grpc-java's API
+ * layer (services, interceptors, stubs) on top, so a standalone agent loads no Netty. Handlers run on a connection's
+ * reader thread because {@link JobControl} never blocks. Thread-safe.
  */
 public final class ControlServer implements AutoCloseable {
 
     /**
-     * @param mode             permissions of the socket file (default 0600: only the agent's user can connect)
-     * @param eventLoopThreads Netty threads for accepting and serving connections
-     * @param monitorBuffer    events queued per {@code initctl monitor} client before it is dropped as too slow
-     * @param checkCallers     refuse modifying calls from users other than root and the socket owner
+     * @param mode          permissions of the socket file (default 0600: only the agent's user can connect)
+     * @param monitorBuffer events queued per {@code initctl monitor} client before it is dropped as too slow
+     * @param checkCallers  refuse modifying calls from users other than root and the socket owner
      */
-    public record Options(Set<PosixFilePermission> mode, int eventLoopThreads, int monitorBuffer, boolean checkCallers) {
+    public record Options(Set<PosixFilePermission> mode, int monitorBuffer, boolean checkCallers) {
         public Options {
             mode = Set.copyOf(mode);
-            if (eventLoopThreads < 1 || monitorBuffer < 1) {
-                throw new IllegalArgumentException("eventLoopThreads and monitorBuffer must be positive");
+            if (monitorBuffer < 1) {
+                throw new IllegalArgumentException("monitorBuffer must be positive");
             }
         }
 
         public static Options defaults() {
-            return new Options(PosixFilePermissions.fromString("rw-------"), 2, 1024, true);
+            return new Options(PosixFilePermissions.fromString("rw-------"), 1024, true);
         }
 
         public Options withMode(Set<PosixFilePermission> newMode) {
-            return new Options(newMode, eventLoopThreads, monitorBuffer, checkCallers);
+            return new Options(newMode, monitorBuffer, checkCallers);
         }
     }
 
     private final Path socket;
-    private final EventLoopGroup group;
     private final ControlService service;
     private final ClusterControl clusterControl;
-    private final Server server;
+    private final H2GrpcServer server;
 
     public ControlServer(Path socket, JobControl control) throws IOException {
         this(socket, control, Options.defaults());
@@ -85,25 +80,20 @@ public final class ControlServer implements AutoCloseable {
         Files.createDirectories(this.socket.getParent());
         this.service = new ControlService(control, policy, options.monitorBuffer());
         this.clusterControl = new ClusterControl(service, control);
-        this.group = new MultiThreadIoEventLoopGroup(options.eventLoopThreads(), NioIoHandler.newFactory());
-        NettyServerBuilder builder = NettyServerBuilder.forAddress(UnixDomainSocketAddress.of(this.socket))
-                .channelType(NioServerDomainSocketChannel.class)
-                .bossEventLoopGroup(group)
-                .workerEventLoopGroup(group)
-                .directExecutor()
-                .addService(ServerInterceptors.intercept(service, policy))
-                .addService(ServerInterceptors.intercept(cluster == null ? new ClusterGateway.Standalone()
-                        : new ClusterGateway(cluster, policy), policy));
-        builder.protocolNegotiator(PeerCredentials.serverNegotiator());
-        this.server = builder.build();
+        ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
-            server.start();
+            listener.bind(UnixDomainSocketAddress.of(this.socket));
             // Right after bind, before anyone is told the path: narrow the umask-derived mode.
             Files.setPosixFilePermissions(this.socket, options.mode());
         } catch (IOException | RuntimeException e) {
-            close();
+            listener.close();
+            Files.deleteIfExists(this.socket);
             throw e;
         }
+        this.server = new H2GrpcServer(listener, List.of(ServerInterceptors.intercept(service, policy),
+                ServerInterceptors.intercept(cluster == null ? new ClusterGateway.Standalone()
+                        : new ClusterGateway(cluster, policy), policy)), PeerCredentials::attributes);
+        server.start();
     }
 
     public Path socket() {
@@ -118,16 +108,7 @@ public final class ControlServer implements AutoCloseable {
     @Override
     public void close() {
         service.shutdownMonitors();
-        server.shutdown();
-        try {
-            if (!server.awaitTermination(2, TimeUnit.SECONDS)) {
-                server.shutdownNow().awaitTermination(2, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            server.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
-        group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        server.close();
         try {
             Files.deleteIfExists(socket);
         } catch (IOException e) {

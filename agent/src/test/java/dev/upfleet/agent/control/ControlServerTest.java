@@ -282,7 +282,7 @@ class ControlServerTest {
         server.close();
         channel.shutdownNow();
         clientGroup.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS).sync();
-        var opts = new ControlServer.Options(PosixFilePermissions.fromString("rw-------"), 1, 4, true);
+        var opts = new ControlServer.Options(PosixFilePermissions.fromString("rw-------"), 4, true);
         server = new ControlServer(dir.resolve("small.sock"), fake, opts);
         connect(server.socket());
         var async = ControlGrpc.newStub(channel);

@@ -1,9 +1,8 @@
 package dev.upfleet.cli.initctl.lean;
 
-import dev.upfleet.cli.initctl.lean.Hpack.Header;
+import dev.upfleet.h2.GrpcWire;
+import dev.upfleet.h2.Hpack.Header;
 import dev.upfleet.cli.initctl.lean.RpcException.Code;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
@@ -59,14 +58,7 @@ final class GrpcReply {
 
     /** The gRPC code for an HTTP status without grpc-status (gRPC's http-grpc-status-mapping). */
     static Code httpCode(String http) {
-        return switch (http == null ? "" : http) {
-            case "400" -> Code.INTERNAL;
-            case "401" -> Code.UNAUTHENTICATED;
-            case "403" -> Code.PERMISSION_DENIED;
-            case "404" -> Code.UNIMPLEMENTED;
-            case "429", "502", "503", "504" -> Code.UNAVAILABLE;
-            default -> Code.UNKNOWN;
-        };
+        return Code.of(GrpcWire.codeOfHttpStatus(http));
     }
 
     private static String value(List<Header> headers, String name) {
@@ -80,23 +72,6 @@ final class GrpcReply {
 
     /** grpc-message is UTF-8 with octets outside printable ASCII and '%' written as %XX. */
     static String percentDecode(String s) {
-        if (s.indexOf('%') < 0) {
-            return new String(s.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
-        }
-        ByteArrayOutputStream b = new ByteArrayOutputStream(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '%' && i + 2 < s.length() && hex(s.charAt(i + 1)) >= 0 && hex(s.charAt(i + 2)) >= 0) {
-                b.write(hex(s.charAt(i + 1)) << 4 | hex(s.charAt(i + 2)));
-                i += 2;
-            } else {
-                b.write(c);
-            }
-        }
-        return b.toString(StandardCharsets.UTF_8);
-    }
-
-    private static int hex(char c) {
-        return Character.digit(c, 16);
+        return GrpcWire.percentDecode(s);
     }
 }

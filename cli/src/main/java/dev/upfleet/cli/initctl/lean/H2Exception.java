@@ -15,15 +15,6 @@ final class H2Exception extends IOException {
         TOO_LARGE
     }
 
-    static final int NO_ERROR = 0x0;
-    static final int PROTOCOL_ERROR = 0x1;
-    static final int CANCEL = 0x8;
-    static final int COMPRESSION_ERROR = 0x9;
-
-    private static final String[] ERROR_NAMES = {"NO_ERROR", "PROTOCOL_ERROR", "INTERNAL_ERROR",
-        "FLOW_CONTROL_ERROR", "SETTINGS_TIMEOUT", "STREAM_CLOSED", "FRAME_SIZE_ERROR", "REFUSED_STREAM", "CANCEL",
-        "COMPRESSION_ERROR", "CONNECT_ERROR", "ENHANCE_YOUR_CALM", "INADEQUATE_SECURITY", "HTTP_1_1_REQUIRED"};
-
     private final Kind kind;
     private final int errorCode;
 
@@ -40,9 +31,5 @@ final class H2Exception extends IOException {
     /** The HTTP/2 error code (RFC 9113 §7). */
     int errorCode() {
         return errorCode;
-    }
-
-    static String errorName(int code) {
-        return code >= 0 && code < ERROR_NAMES.length ? ERROR_NAMES[code] : "0x" + Integer.toHexString(code);
     }
 }

@@ -13,7 +13,8 @@ import dev.upfleet.cli.initctl.lean.ControlMessages.LogPriorityRequest;
 import dev.upfleet.cli.initctl.lean.ControlMessages.Message;
 import dev.upfleet.cli.initctl.lean.ControlMessages.StatusReply;
 import dev.upfleet.cli.initctl.lean.ControlMessages.VersionReply;
-import dev.upfleet.cli.initctl.lean.Hpack.Header;
+import dev.upfleet.h2.GrpcWire;
+import dev.upfleet.h2.Hpack.Header;
 import dev.upfleet.cli.initctl.lean.RpcException.Code;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -137,13 +138,7 @@ public final class LeanControlClient implements AutoCloseable {
      * with an encoded request message; returns the encoded reply message.
      */
     public byte[] call(String service, String method, byte[] request) {
-        byte[] framed = new byte[5 + request.length];
-        framed[1] = (byte) (request.length >>> 24);
-        framed[2] = (byte) (request.length >>> 16);
-        framed[3] = (byte) (request.length >>> 8);
-        framed[4] = (byte) request.length;
-        System.arraycopy(request, 0, framed, 5, request.length);
-        return GrpcReply.message(exchange(service, method, framed)).rest();
+        return GrpcReply.message(exchange(service, method, GrpcWire.frame(request))).rest();
     }
 
     private H2Connection.Exchange exchange(String service, String method, byte[] framedRequest) {

@@ -8,8 +8,13 @@ import dev.upfleet.cli.initctl.lean.ControlMessages.LiveProcess;
 import dev.upfleet.cli.initctl.lean.ControlMessages.Message;
 import dev.upfleet.cli.initctl.lean.ControlMessages.StatusReply;
 import dev.upfleet.cli.initctl.lean.ControlMessages.VersionReply;
+import dev.upfleet.h2.Frame;
+import dev.upfleet.h2.FrameReader;
+import dev.upfleet.h2.FrameWriter;
+import dev.upfleet.h2.Hpack;
+import dev.upfleet.h2.HpackException;
+import dev.upfleet.h2.Http2;
 import java.io.ByteArrayOutputStream;
-import java.io.EOFException;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -76,30 +81,30 @@ public final class TrainingAgent implements Runnable, AutoCloseable {
     }
 
     private static void serve(SocketChannel ch) throws IOException, ProtoException, HpackException {
-        readFully(ch, 24); // the client preface
-        write(ch, frame(0x4, 0, 0, new byte[0])); // our (empty) SETTINGS
+        FrameReader in = new FrameReader(ch, Http2.DEFAULT_MAX_FRAME);
+        in.readPreface();
+        FrameWriter out = new FrameWriter(256);
+        out.settings(); // our (empty) SETTINGS
+        write(ch, out.take());
         Hpack hpack = new Hpack();
         Map<Integer, String> paths = new HashMap<>();
         Map<Integer, ByteArrayOutputStream> bodies = new HashMap<>();
         while (true) {
-            ByteBuffer header = readFully(ch, 9);
-            int length = (header.get() & 0xff) << 16 | (header.get() & 0xff) << 8 | (header.get() & 0xff);
-            int type = header.get() & 0xff;
-            int flags = header.get() & 0xff;
-            int stream = header.getInt() & 0x7fffffff;
-            byte[] payload = readFully(ch, length).array();
-            if (type == 0x7) { // GOAWAY: the client is done
+            Frame f = in.read();
+            int stream = f.stream();
+            byte[] payload = f.payload();
+            if (f.type() == Http2.GOAWAY) { // the client is done
                 return;
             }
-            if (type == 0x1) { // HEADERS, one frame, no padding or priority (what LeanControlClient sends)
+            if (f.type() == Http2.HEADERS) { // one frame, no padding or priority (what LeanControlClient sends)
                 paths.put(stream, path(hpack.decode(payload)));
                 bodies.put(stream, new ByteArrayOutputStream());
-            } else if (type == 0x0 && bodies.containsKey(stream)) {
+            } else if (f.type() == Http2.DATA && bodies.containsKey(stream)) {
                 bodies.get(stream).write(payload, 0, payload.length);
             } else {
                 continue; // SETTINGS, its ACK, WINDOW_UPDATE
             }
-            if ((flags & 0x1) != 0) { // END_STREAM: the request is complete
+            if (f.has(Http2.FLAG_END_STREAM)) { // the request is complete
                 byte[] body = bodies.remove(stream).toByteArray();
                 write(ch, reply(stream, paths.remove(stream), body));
             }
@@ -129,45 +134,29 @@ public final class TrainingAgent implements Runnable, AutoCloseable {
             case "Version" -> new VersionReply("init (upstart 1.13.2)");
             default -> Empty.INSTANCE;
         };
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        FrameWriter out = new FrameWriter(256);
         ByteArrayOutputStream block = new ByteArrayOutputStream();
         Hpack.encodeLiteral(block, ":status", "200");
         Hpack.encodeLiteral(block, "content-type", "application/grpc");
         if (message == null) {
             Hpack.encodeLiteral(block, "grpc-status", "9"); // FAILED_PRECONDITION
             Hpack.encodeLiteral(block, "grpc-message", "Unknown job: " + UNKNOWN_JOB);
-            out.writeBytes(frame(0x1, 0x4 | 0x1, stream, block.toByteArray()));
-            return out.toByteArray();
+            out.headers(stream, block.toByteArray(), true, Http2.DEFAULT_MAX_FRAME);
+            return out.take();
         }
-        out.writeBytes(frame(0x1, 0x4, stream, block.toByteArray()));
+        out.headers(stream, block.toByteArray(), false, Http2.DEFAULT_MAX_FRAME);
         ProtoWriter w = ProtoWriter.grpcFramed();
         message.writeTo(w);
-        out.writeBytes(frame(0x0, 0, stream, w.toGrpcFrame()));
+        byte[] framed = w.toGrpcFrame();
+        out.data(stream, framed, 0, framed.length, false);
         block.reset();
         Hpack.encodeLiteral(block, "grpc-status", "0");
-        out.writeBytes(frame(0x1, 0x4 | 0x1, stream, block.toByteArray()));
-        return out.toByteArray();
+        out.headers(stream, block.toByteArray(), true, Http2.DEFAULT_MAX_FRAME);
+        return out.take();
     }
 
     private static InstanceStatus running(String job, long pid) {
         return new InstanceStatus(job, "", "start", "running", List.of(new LiveProcess("main", pid)));
-    }
-
-    private static byte[] frame(int type, int flags, int stream, byte[] payload) {
-        ByteBuffer b = ByteBuffer.allocate(9 + payload.length);
-        b.put((byte) (payload.length >>> 16)).put((byte) (payload.length >>> 8)).put((byte) payload.length);
-        b.put((byte) type).put((byte) flags).putInt(stream).put(payload);
-        return b.array();
-    }
-
-    private static ByteBuffer readFully(SocketChannel ch, int n) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(n);
-        while (b.hasRemaining()) {
-            if (ch.read(b) < 0) {
-                throw new EOFException();
-            }
-        }
-        return b.flip();
     }
 
     private static void write(SocketChannel ch, byte[] octets) throws IOException {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.upfleet.cli.initctl.lean.RpcException.Code;
+import dev.upfleet.h2.Hpack;
 import dev.upfleet.proto.control.v1.VersionReply;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

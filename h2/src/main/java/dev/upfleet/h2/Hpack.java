@@ -1,4 +1,4 @@
-package dev.upfleet.cli.initctl.lean;
+package dev.upfleet.h2;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -10,21 +10,23 @@ import java.util.List;
 
 /**
  * HPACK (RFC 7541) for one HTTP/2 connection: a full decoder (static and dynamic table, table size updates,
- * integers, plain and Huffman string literals) and the encoder initctl needs, which writes every field as a literal
- * without indexing and without Huffman coding, so the peer's decoder state never depends on ours.
+ * integers, plain and Huffman string literals) and an encoder that writes every field as a literal without indexing
+ * and without Huffman coding, so the peer's decoder state never depends on ours (and its SETTINGS_HEADER_TABLE_SIZE
+ * never concerns us: we use none of its table).
  *
  * <p>Names and values are kept as ISO-8859-1 strings, one char per octet, so that sizes are octet counts.
+ * Not thread-safe: one decoder per connection, used by the thread that reads the connection.
  */
-final class Hpack {
+public final class Hpack {
     /** One header field. */
-    record Header(String name, String value) {
-        /** The size the field counts for in the dynamic table (RFC 7541 §4.1). */
-        int size() {
+    public record Header(String name, String value) {
+        /** The size the field counts for in the dynamic table and in a header list (RFC 7541 §4.1, RFC 9113 §6.5.2). */
+        public int size() {
             return name.length() + value.length() + 32;
         }
     }
 
-    static final int DEFAULT_TABLE_SIZE = 4096;
+    public static final int DEFAULT_TABLE_SIZE = 4096;
 
     private static final Header[] STATIC_TABLE = {
         null,
@@ -99,44 +101,53 @@ final class Hpack {
     private int tableCapacity;
     private int tableSize;
 
-    Hpack(int maxTableSize) {
+    public Hpack(int maxTableSize) {
         this.maxTableSize = maxTableSize;
         this.tableCapacity = maxTableSize;
     }
 
-    Hpack() {
+    public Hpack() {
         this(DEFAULT_TABLE_SIZE);
     }
 
     /** The dynamic table's current size in octets (RFC 7541 §4.1). */
-    int tableSize() {
+    public int tableSize() {
         return tableSize;
     }
 
     /** The dynamic table's entries, newest first (index 62 is the first). */
-    List<Header> dynamicTable() {
+    public List<Header> dynamicTable() {
         return List.copyOf(dynamic);
     }
 
     /** Decodes one complete header block, updating the dynamic table. */
-    List<Header> decode(byte[] block) throws HpackException {
+    public List<Header> decode(byte[] block) throws HpackException {
         return decode(block, 0, block.length);
     }
 
-    List<Header> decode(byte[] block, int off, int len) throws HpackException {
+    public List<Header> decode(byte[] block, int off, int len) throws HpackException {
+        return decode(block, off, len, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Decodes one complete header block, updating the dynamic table, and returns null instead of the fields when
+     * their list size (RFC 9113 §6.5.2) exceeds {@code maxListSize}. The whole block is still decoded, so the table
+     * stays in step with the peer's encoder, but fields past the limit are not kept: a small block that refers to a
+     * large table entry many times costs no memory.
+     */
+    public List<Header> decode(byte[] block, int off, int len, int maxListSize) throws HpackException {
         Reader in = new Reader(block, off, off + len);
         List<Header> headers = new ArrayList<>();
+        long listSize = 0;
         boolean fieldSeen = false;
         while (in.more()) {
             int b = in.peek();
+            Header field;
             if ((b & 0x80) != 0) { // indexed field
-                headers.add(entry(in.integer(7)));
-                fieldSeen = true;
+                field = entry(in.integer(7));
             } else if ((b & 0x40) != 0) { // literal with incremental indexing
-                Header h = literal(in, 6);
-                add(h);
-                headers.add(h);
-                fieldSeen = true;
+                field = literal(in, 6);
+                add(field);
             } else if ((b & 0x20) != 0) { // dynamic table size update
                 if (fieldSeen) {
                     throw new HpackException("dynamic table size update after a header field");
@@ -147,12 +158,17 @@ final class Hpack {
                 }
                 tableCapacity = size;
                 evict(0);
+                continue;
             } else { // literal without indexing (0000) or never indexed (0001)
-                headers.add(literal(in, 4));
-                fieldSeen = true;
+                field = literal(in, 4);
+            }
+            fieldSeen = true;
+            listSize += field.size();
+            if (listSize <= maxListSize) {
+                headers.add(field);
             }
         }
-        return headers;
+        return listSize <= maxListSize ? headers : null;
     }
 
     private Header literal(Reader in, int prefix) throws HpackException {
@@ -199,7 +215,7 @@ final class Hpack {
     }
 
     /** Appends {@code name: value} as a literal field without indexing, new name, no Huffman coding. */
-    static void encodeLiteral(ByteArrayOutputStream out, String name, String value) {
+    public static void encodeLiteral(ByteArrayOutputStream out, String name, String value) {
         out.write(0x00);
         encodeString(out, name);
         encodeString(out, value);
@@ -212,7 +228,7 @@ final class Hpack {
     }
 
     /** RFC 7541 §5.1: {@code value} in an N-bit prefix of a first octet whose high bits are {@code flags}. */
-    static void encodeInteger(ByteArrayOutputStream out, int flags, int prefixBits, int value) {
+    public static void encodeInteger(ByteArrayOutputStream out, int flags, int prefixBits, int value) {
         int max = (1 << prefixBits) - 1;
         if (value < max) {
             out.write(flags | value);

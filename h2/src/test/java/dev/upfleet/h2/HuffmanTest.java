@@ -1,32 +1,15 @@
-package dev.upfleet.cli.initctl.lean;
+package dev.upfleet.h2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
 class HuffmanTest {
-    /** A test-only encoder straight from the table. */
     static byte[] encode(byte[] s) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        long acc = 0;
-        int bits = 0;
-        for (byte b : s) {
-            int sym = b & 0xff;
-            acc = (acc << Huffman.LENGTHS[sym]) | Huffman.CODES[sym];
-            bits += Huffman.LENGTHS[sym];
-            while (bits >= 8) {
-                out.write((int) (acc >>> (bits - 8)));
-                bits -= 8;
-            }
-        }
-        if (bits > 0) {
-            out.write((int) ((acc << (8 - bits)) | (0xff >>> bits)));
-        }
-        return out.toByteArray();
+        return Huffman.encode(s);
     }
 
     static String decode(String hex) throws HpackException {
@@ -44,6 +27,14 @@ class HuffmanTest {
         assertThat(decode("aec3 771a 4b")).isEqualTo("private");
         assertThat(decode("d07a be94 1054 d444 a820 0595 040b 8166 e082 a62d 1bff")).isEqualTo("Mon, 21 Oct 2013 20:13:21 GMT");
         assertThat(decode("9d29 ad17 1863 c78f 0b97 c8e9 ae82 ae43 d3")).isEqualTo("https://www.example.com");
+    }
+
+    @Test
+    void encodesTheRfcExamples() {
+        assertThat(HexFormat.of().formatHex(encode("www.example.com".getBytes(StandardCharsets.ISO_8859_1))))
+                .isEqualTo("f1e3c2e5f23a6ba0ab90f4ff");
+        assertThat(HexFormat.of().formatHex(encode("custom-value".getBytes(StandardCharsets.ISO_8859_1))))
+                .isEqualTo("25a849e95bb8e8b4bf");
     }
 
     @Test

@@ -1,8 +1,8 @@
-package dev.upfleet.cli.initctl.lean;
+package dev.upfleet.h2;
 
 /** A header block that cannot be decoded: an HTTP/2 COMPRESSION_ERROR, fatal for the connection. */
-final class HpackException extends Exception {
-    HpackException(String message) {
+public final class HpackException extends Exception {
+    public HpackException(String message) {
         super(message, null, false, false);
     }
 }

@@ -1,9 +1,9 @@
-package dev.upfleet.cli.initctl.lean;
+package dev.upfleet.h2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.upfleet.cli.initctl.lean.Hpack.Header;
+import dev.upfleet.h2.Hpack.Header;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -139,6 +139,29 @@ class HpackTest {
         assertThat(h.decode(hex("3fe1 1f 82"))).containsExactly(new Header(":method", "GET")); // back to 4096
         assertThatThrownBy(() -> h.decode(hex("3fe2 1f"))).isInstanceOf(HpackException.class); // 4097 > limit
         assertThatThrownBy(() -> h.decode(hex("82 20"))).isInstanceOf(HpackException.class); // after a field
+    }
+
+    @Test
+    void headerListLimitKeepsTheTableInStep() throws Exception {
+        Hpack h = new Hpack();
+        byte[] c31 = hex("8286 8441 0f77 7777 2e65 7861 6d70 6c65 2e63 6f6d");
+        assertThat(h.decode(c31, 0, c31.length, 100)).isNull(); // 4 fields: 42+39+37+57 octets > 100
+        assertThat(h.tableSize()).isEqualTo(57); // the :authority literal was still indexed
+        byte[] c32 = hex("8286 84be 5808 6e6f 2d63 6163 6865");
+        assertThat(h.decode(c32, 0, c32.length, 4096)).hasSize(5);
+        // a small block naming one big entry many times costs no memory past the limit
+        Hpack g = new Hpack();
+        var big = new ByteArrayOutputStream();
+        big.write(0x40);
+        Hpack.encodeInteger(big, 0, 7, 1);
+        big.write('x');
+        Hpack.encodeInteger(big, 0, 7, 3000);
+        big.writeBytes(new byte[3000]);
+        for (int i = 0; i < 10_000; i++) {
+            big.write(0xbe); // index 62: the entry just added
+        }
+        byte[] block = big.toByteArray();
+        assertThat(g.decode(block, 0, block.length, 8192)).isNull();
     }
 
     @Test

@@ -1,13 +1,13 @@
-package dev.upfleet.cli.initctl.lean;
+package dev.upfleet.h2;
 
 import java.io.ByteArrayOutputStream;
 
 /**
- * The HPACK Huffman code (RFC 7541 Appendix B): decoding only, since initctl sends its few header strings as plain
- * literals. The code is canonical (codes of one length are consecutive and ordered by symbol), so decoding keeps
+ * The HPACK Huffman code (RFC 7541 Appendix B). Decoding is what matters (grpc-java's encoder uses it); our encoders
+ * write plain literals, and {@link #encode} is there for tests and for whoever wants shorter blocks. The code is canonical (codes of one length are consecutive and ordered by symbol), so decoding keeps
  * the bits read so far and, per code length, checks whether they fall into that length's range.
  */
-final class Huffman {
+public final class Huffman {
     /** Code of each symbol 0..256 (256 is EOS), right-aligned. */
     static final int[] CODES = {
             0x1ff8, 0x7fffd8, 0xfffffe2, 0xfffffe3, 0xfffffe4, 0xfffffe5, 0xfffffe6, 0xfffffe7,
@@ -94,7 +94,7 @@ final class Huffman {
     private Huffman() {}
 
     /** Decodes {@code len} octets at {@code off}; throws on EOS, a truncated code or padding that is not all ones. */
-    static byte[] decode(byte[] src, int off, int len) throws HpackException {
+    public static byte[] decode(byte[] src, int off, int len) throws HpackException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(len * 8 / 5 + 1);
         int code = 0;
         int bits = 0;
@@ -120,6 +120,26 @@ final class Huffman {
         // What is left is padding: at most 7 bits, all ones (the most significant bits of EOS).
         if (bits > 7 || code != (1 << bits) - 1) {
             throw new HpackException("invalid Huffman padding");
+        }
+        return out.toByteArray();
+    }
+
+    /** Encodes {@code s} (octets), padding the last octet with the most significant bits of EOS (all ones). */
+    public static byte[] encode(byte[] s) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(s.length);
+        long acc = 0;
+        int bits = 0;
+        for (byte b : s) {
+            int sym = b & 0xff;
+            acc = (acc << LENGTHS[sym]) | CODES[sym];
+            bits += LENGTHS[sym];
+            while (bits >= 8) {
+                out.write((int) (acc >>> (bits - 8)));
+                bits -= 8;
+            }
+        }
+        if (bits > 0) {
+            out.write((int) ((acc << (8 - bits)) | (0xff >>> bits)));
         }
         return out.toByteArray();
     }
