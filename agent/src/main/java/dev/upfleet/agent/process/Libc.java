@@ -497,10 +497,22 @@ public final class Libc {
                     checkSpawn("posix_spawnattr_setsigdefault", ptrPtr(ATTR_SETSIGDEFAULT, attr, full));
                     short flags = (short) ((newSession ? POSIX_SPAWN_SETSID : 0) | POSIX_SPAWN_SETSIGMASK
                             | POSIX_SPAWN_SETSIGDEF);
-                    checkSpawn("posix_spawnattr_setflags", setFlags(attr, flags));
+                    try {
+                        checkSpawn("posix_spawnattr_setflags", (int) ATTR_SETFLAGS.invokeExact(attr, flags));
+                    } catch (LibcException e) {
+                        throw e;
+                    } catch (Throwable t) {
+                        throw new IllegalStateException(t);
+                    }
                     MemorySegment pid = arena.allocate(JAVA_INT);
-                    checkSpawn("posix_spawn", posixSpawn(pid, arena.allocateFrom(path), fa, attr,
-                            cStrings(arena, argv), cStrings(arena, env)));
+                    int err;
+                    try {
+                        err = (int) POSIX_SPAWN.invokeExact(pid, arena.allocateFrom(path), fa, attr,
+                                cStrings(arena, argv), cStrings(arena, env));
+                    } catch (Throwable t) {
+                        throw new IllegalStateException("posix_spawn", t);
+                    }
+                    checkSpawn("posix_spawn", err);
                     return pid.get(JAVA_INT, 0);
                 } finally {
                     ptr(ATTR_DESTROY, attr);
@@ -508,32 +520,6 @@ public final class Libc {
             } finally {
                 ptr(FA_DESTROY, fa);
             }
-        }
-    }
-
-    // Each native call of the spawn path sits in a small method of its own: bin/lib/agent-jvm-opts.sh keeps the JIT
-    // from inlining Libc's methods into their callers, so that no single compilation holds every downcall's
-    // LambdaForm chain (PosixProcessLauncher.spawn's took 15 MB of compiler memory, resident until the JVM's chunk
-    // pool is cleaned, and a good share of the CPU of a boot that starts 1000 jobs).
-
-    private static int setFlags(MemorySegment attr, short flags) {
-        try {
-            return (int) ATTR_SETFLAGS.invokeExact(attr, flags);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
-    }
-
-    private static int posixSpawn(MemorySegment pid, MemorySegment path, MemorySegment fa, MemorySegment attr,
-            MemorySegment argv, MemorySegment envp) {
-        try {
-            return (int) POSIX_SPAWN.invokeExact(pid, path, fa, attr, argv, envp);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("posix_spawn", t);
         }
     }
 
