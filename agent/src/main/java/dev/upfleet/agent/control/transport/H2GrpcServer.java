@@ -30,7 +30,13 @@ import java.util.function.Function;
  * Thread-safe; {@link #close} ends every connection (GOAWAY, then after a grace period the socket).
  */
 public final class H2GrpcServer implements AutoCloseable {
+    /** Connections served at once; more are closed as they are accepted (each one holds two threads). */
+    static final int MAX_CONNECTIONS = 256;
+    /** How long the acceptor waits after a failed accept (out of descriptors) before it tries again. */
+    private static final long ACCEPT_RETRY_MILLIS = 50;
+
     private final ServerSocketChannel listener;
+    private final int maxConnections;
     private final Map<String, ServerMethodDefinition<?, ?>> methods = new HashMap<>();
     private final Function<SocketChannel, Attributes> transportAttributes;
     private final int maxMessage;
@@ -47,7 +53,13 @@ public final class H2GrpcServer implements AutoCloseable {
      */
     public H2GrpcServer(ServerSocketChannel listener, List<ServerServiceDefinition> services,
                         Function<SocketChannel, Attributes> transportAttributes) {
+        this(listener, services, transportAttributes, MAX_CONNECTIONS);
+    }
+
+    H2GrpcServer(ServerSocketChannel listener, List<ServerServiceDefinition> services,
+                 Function<SocketChannel, Attributes> transportAttributes, int maxConnections) {
         this.listener = listener;
+        this.maxConnections = maxConnections;
         this.transportAttributes = transportAttributes;
         this.maxMessage = GrpcWire.DEFAULT_MAX_MESSAGE;
         for (ServerServiceDefinition s : services) {
@@ -98,7 +110,16 @@ public final class H2GrpcServer implements AutoCloseable {
                 if (closed || !listener.isOpen()) {
                     return;
                 }
-                continue; // e.g. out of file descriptors: the next accept may do
+                pause(); // e.g. out of file descriptors: a later accept may do, without spinning meanwhile
+                continue;
+            }
+            if (connections.size() >= maxConnections) {
+                try {
+                    ch.close(); // the client sees the connection end before any frame
+                } catch (IOException ignored) {
+                    // closed either way
+                }
+                continue;
             }
             int n;
             synchronized (this) {
@@ -110,6 +131,14 @@ public final class H2GrpcServer implements AutoCloseable {
                 c.forceClose();
             }
             c.start();
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(ACCEPT_RETRY_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
