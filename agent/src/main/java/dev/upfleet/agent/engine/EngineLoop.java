@@ -17,8 +17,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Tasks that are already waiting when the owner thread wakes run as one batch, each followed by its own poll, with
  * the after-task hook (the state-directory write) and the replies once after the batch: when 1000 jobs stop at once,
- * their 1000 process exits cost a few writes instead of 1000. A change reaches the state directory before the owner
- * takes an input posted after the batch began, and before any reply that reports it.
+ * their 1000 process exits cost a few writes instead of 1000. A batch's changes reach the state directory before any
+ * task of a later batch runs, and before any reply that reports them.
  *
  * <p>The engine is never called by two threads at once: every task runs while holding {@link #lock}. The owner thread
  * runs the posted tasks in order; {@link #runOrPost} lets a thread that reports an input (the reaper, for a process
@@ -126,9 +126,9 @@ public final class EngineLoop implements AutoCloseable {
     }
 
     /**
-     * Runs {@code action} once the task now running on the calling thread has ended and the after-task hook has run
-     * (replies to control requests wait for that: what they report is then in the state directory); at once when the
-     * caller is not running an engine task.
+     * Runs {@code action} once the batch of the task now running on the calling thread has ended and the after-batch
+     * hook has run (replies to control requests wait for that: what they report is then in the state directory); at
+     * once when the caller is not running an engine task.
      */
     public void afterCurrentTask(Runnable action) {
         if (lock.isHeldByCurrentThread()) {
