@@ -105,10 +105,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
 
     @Override
     public void reloadConfiguration(Empty r, StreamObserver<Empty> out) {
-        reply(out, () -> {
-            policy.checkModify("You do not have permission to reload configuration");
-            return control.reloadConfiguration();
-        }, v -> Empty.getDefaultInstance());
+        modifyingCall(out, "You do not have permission to reload configuration", control::reloadConfiguration);
     }
 
     @Override
@@ -161,9 +158,14 @@ final class ControlService extends ControlGrpc.ControlImplBase {
 
     @Override
     public void notifyDiskWriteable(Empty r, StreamObserver<Empty> out) {
+        modifyingCall(out, "You do not have permission to notify disk is writeable", control::notifyDiskWriteable);
+    }
+
+    /** A call that changes the agent and replies with nothing: refused with {@code denied} to unprivileged callers. */
+    private <T> void modifyingCall(StreamObserver<Empty> out, String denied, Supplier<CompletionStage<T>> call) {
         reply(out, () -> {
-            policy.checkModify("You do not have permission to notify disk is writeable");
-            return control.notifyDiskWriteable();
+            policy.checkModify(denied);
+            return call.get();
         }, v -> Empty.getDefaultInstance());
     }
 
