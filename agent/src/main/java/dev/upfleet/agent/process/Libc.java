@@ -435,7 +435,27 @@ public final class Libc {
         }
     }
 
+    /**
+     * strerror(3), read once per errno. Error paths call this, and the JIT inlines a method this small into every
+     * caller: reading the C string inlines some 400 methods of the FFM API, and with four error paths in the launcher's
+     * spawn that one compilation took 15 MB of compiler memory, which the JVM keeps pooled for seconds. The cache
+     * makes this method too large to inline, so the read is compiled once, here, if ever.
+     */
     public static String strerror(int errno) {
+        if (errno <= 0 || errno >= STRERROR_TEXT.length) {
+            return readStrerror(errno);
+        }
+        String text = STRERROR_TEXT[errno];
+        if (text == null) {
+            text = readStrerror(errno);
+            STRERROR_TEXT[errno] = text; // a race only reads the same text twice
+        }
+        return text;
+    }
+
+    private static final String[] STRERROR_TEXT = new String[256];
+
+    private static String readStrerror(int errno) {
         try {
             MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
             return s.reinterpret(256).getString(0);
@@ -474,6 +494,8 @@ public final class Libc {
      */
     public static int spawn(String path, List<String> argv, List<String> env, List<FileAction> actions,
             Optional<String> chdir, boolean newSession) throws LibcException {
+        // In three parts, each too large for the JIT to inline: compiled as one method, the FFM calls of all three
+        // took 11 MB of compiler memory, which the JVM keeps pooled for seconds after; in parts, a third of that.
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fa = arena.allocate(FILE_ACTIONS_SIZE, 16);
             MemorySegment attr = arena.allocate(SPAWNATTR_SIZE, 16);
@@ -481,39 +503,9 @@ public final class Libc {
             try {
                 checkSpawn("posix_spawnattr_init", ptr(ATTR_INIT, attr));
                 try {
-                    for (FileAction action : actions) {
-                        addAction(arena, fa, action);
-                    }
-                    if (chdir.isPresent()) {
-                        checkSpawn("posix_spawn_file_actions_addchdir_np", ptrPtr(FA_CHDIR, fa, arena.allocateFrom(chdir.get())));
-                    }
-                    MemorySegment empty = arena.allocate(SIGSET_SIZE, 8);
-                    MemorySegment full = arena.allocate(SIGSET_SIZE, 8);
-                    ptr(SIGEMPTYSET, empty);
-                    // Every bit, not sigfillset: glibc's sigfillset leaves out its internal signals (32, 33), which
-                    // then stay ignored in the child if the agent inherited them ignored.
-                    full.fill((byte) 0xff);
-                    checkSpawn("posix_spawnattr_setsigmask", ptrPtr(ATTR_SETSIGMASK, attr, empty));
-                    checkSpawn("posix_spawnattr_setsigdefault", ptrPtr(ATTR_SETSIGDEFAULT, attr, full));
-                    short flags = (short) ((newSession ? POSIX_SPAWN_SETSID : 0) | POSIX_SPAWN_SETSIGMASK
-                            | POSIX_SPAWN_SETSIGDEF);
-                    try {
-                        checkSpawn("posix_spawnattr_setflags", (int) ATTR_SETFLAGS.invokeExact(attr, flags));
-                    } catch (LibcException e) {
-                        throw e;
-                    } catch (Throwable t) {
-                        throw new IllegalStateException(t);
-                    }
-                    MemorySegment pid = arena.allocate(JAVA_INT);
-                    int err;
-                    try {
-                        err = (int) POSIX_SPAWN.invokeExact(pid, arena.allocateFrom(path), fa, attr,
-                                cStrings(arena, argv), cStrings(arena, env));
-                    } catch (Throwable t) {
-                        throw new IllegalStateException("posix_spawn", t);
-                    }
-                    checkSpawn("posix_spawn", err);
-                    return pid.get(JAVA_INT, 0);
+                    addActions(arena, fa, actions, chdir);
+                    setAttributes(arena, attr, newSession);
+                    return posixSpawn(arena, path, fa, attr, argv, env);
                 } finally {
                     ptr(ATTR_DESTROY, attr);
                 }
@@ -521,6 +513,49 @@ public final class Libc {
                 ptr(FA_DESTROY, fa);
             }
         }
+    }
+
+    private static void addActions(Arena arena, MemorySegment fa, List<FileAction> actions, Optional<String> chdir)
+            throws LibcException {
+        for (FileAction action : actions) {
+            addAction(arena, fa, action);
+        }
+        if (chdir.isPresent()) {
+            checkSpawn("posix_spawn_file_actions_addchdir_np", ptrPtr(FA_CHDIR, fa, arena.allocateFrom(chdir.get())));
+        }
+    }
+
+    private static void setAttributes(Arena arena, MemorySegment attr, boolean newSession) throws LibcException {
+        MemorySegment empty = arena.allocate(SIGSET_SIZE, 8);
+        MemorySegment full = arena.allocate(SIGSET_SIZE, 8);
+        ptr(SIGEMPTYSET, empty);
+        // Every bit, not sigfillset: glibc's sigfillset leaves out its internal signals (32, 33), which then stay
+        // ignored in the child if the agent inherited them ignored.
+        full.fill((byte) 0xff);
+        checkSpawn("posix_spawnattr_setsigmask", ptrPtr(ATTR_SETSIGMASK, attr, empty));
+        checkSpawn("posix_spawnattr_setsigdefault", ptrPtr(ATTR_SETSIGDEFAULT, attr, full));
+        short flags = (short) ((newSession ? POSIX_SPAWN_SETSID : 0) | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+        try {
+            checkSpawn("posix_spawnattr_setflags", (int) ATTR_SETFLAGS.invokeExact(attr, flags));
+        } catch (LibcException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    private static int posixSpawn(Arena arena, String path, MemorySegment fa, MemorySegment attr, List<String> argv,
+            List<String> env) throws LibcException {
+        MemorySegment pid = arena.allocate(JAVA_INT);
+        int err;
+        try {
+            err = (int) POSIX_SPAWN.invokeExact(pid, arena.allocateFrom(path), fa, attr, cStrings(arena, argv),
+                    cStrings(arena, env));
+        } catch (Throwable t) {
+            throw new IllegalStateException("posix_spawn", t);
+        }
+        checkSpawn("posix_spawn", err);
+        return pid.get(JAVA_INT, 0);
     }
 
     private static void addAction(Arena arena, MemorySegment fa, FileAction action) throws LibcException {
