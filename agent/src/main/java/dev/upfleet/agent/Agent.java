@@ -224,12 +224,15 @@ public final class Agent implements AutoCloseable {
             resources.add(metrics);
         }
         installSignalHandlers();
+        // The boot burst (parsing every job file, starting the jobs) leaves the heap full of garbage that young
+        // collections promoted; one full collection once it is over lets the heap shrink back (MaxHeapFreeRatio,
+        // bin/lib/agent-jvm-opts.sh). Over means the boot events have finished and the task that finished them has
+        // also handled the events their jobs emitted (their started events), hence posted.
         if (settings.bootEvents()) {
-            onLoop(() -> BootSequence.boot(engine, settings.runlevel()));
+            onLoop(() -> BootSequence.boot(engine, settings.runlevel(), () -> loop.post(System::gc)));
+        } else {
+            System.gc();
         }
-        // The boot burst (parsing every job file, starting the jobs) leaves the heap full of garbage that a young
-        // collection promoted; one full collection now lets it shrink back (MaxHeapFreeRatio, bin/lib/agent-jvm-opts.sh).
-        System.gc();
         LOG.info("upfleet-agent {} running on {} ({} jobs)", VERSION, settings.socket(), engine.classNames().size());
     }
 

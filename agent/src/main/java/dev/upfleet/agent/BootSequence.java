@@ -15,16 +15,28 @@ final class BootSequence {
 
     private BootSequence() {}
 
-    /** {@code startup}, the filesystem and loopback events, then the runlevel (queued in this order). */
-    static void boot(Engine engine, String runlevel) {
-        engine.emitEvent("startup", List.of(), null);
-        engine.emitEvent("virtual-filesystems", List.of(), null);
-        engine.emitEvent("local-filesystems", List.of(), null);
-        engine.emitEvent("remote-filesystems", List.of(), null);
-        engine.emitEvent("all-swaps", List.of(), null);
-        engine.emitEvent("filesystem", List.of(), null);
-        engine.emitEvent("net-device-up", List.of("IFACE=lo", "LOGICAL=lo", "ADDRFAM=inet", "METHOD=loopback"), null);
-        engine.emitEvent("runlevel", List.of("RUNLEVEL=" + runlevel, "PREVLEVEL=N"), null);
+    /**
+     * {@code startup}, the filesystem and loopback events, then the runlevel (queued in this order). {@code settled}
+     * runs on the engine thread once all of them have finished, that is once every job they started has settled.
+     */
+    static void boot(Engine engine, String runlevel, Runnable settled) {
+        List<List<String>> events = List.of(
+                List.of("startup"),
+                List.of("virtual-filesystems"),
+                List.of("local-filesystems"),
+                List.of("remote-filesystems"),
+                List.of("all-swaps"),
+                List.of("filesystem"),
+                List.of("net-device-up", "IFACE=lo", "LOGICAL=lo", "ADDRFAM=inet", "METHOD=loopback"),
+                List.of("runlevel", "RUNLEVEL=" + runlevel, "PREVLEVEL=N"));
+        int[] unfinished = {events.size()};
+        for (List<String> event : events) {
+            engine.emitEvent(event.getFirst(), event.subList(1, event.size()), failed -> {
+                if (--unfinished[0] == 0) {
+                    settled.run();
+                }
+            });
+        }
     }
 
     /**

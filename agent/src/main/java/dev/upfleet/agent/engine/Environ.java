@@ -32,7 +32,7 @@ public final class Environ {
     public static void set(List<String> env, String entry) {
         String key = key(entry);
         for (int i = 0; i < env.size(); i++) {
-            if (key(env.get(i)).equals(key)) {
+            if (hasKey(env.get(i), key)) {
                 env.set(i, entry);
                 return;
             }
@@ -74,7 +74,16 @@ public final class Environ {
     }
 
     public static boolean remove(List<String> env, String key) {
-        return env.removeIf(e -> key(e).equals(key));
+        return env.removeIf(e -> hasKey(e, key));
+    }
+
+    /**
+     * Whether {@code entry}'s key is {@code key}: as {@code key(entry).equals(key)}, without cutting the key out of
+     * every entry compared (setting a job's environment compares each entry with every other).
+     */
+    static boolean hasKey(String entry, String key) {
+        return entry.startsWith(key) && (entry.length() == key.length() || entry.charAt(key.length()) == '=')
+                && key.indexOf('=') < 0;
     }
 
     public static Map<String, String> toMap(List<String> env) {

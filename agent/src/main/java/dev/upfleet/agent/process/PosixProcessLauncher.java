@@ -1,6 +1,7 @@
 package dev.upfleet.agent.process;
 
 import dev.upfleet.agent.engine.EngineLoop;
+import dev.upfleet.agent.engine.Environ;
 import dev.upfleet.agent.engine.ExitStatus;
 import dev.upfleet.agent.engine.ProcessLauncher;
 import dev.upfleet.agent.engine.SpawnException;
@@ -191,12 +192,7 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
 
     /** UPSTART_JOB/UPSTART_INSTANCE mark a job's descendants; {@code null} when the engine did not set them. */
     private static String envValue(List<String> env, String key) {
-        String value = null;
-        for (String entry : env) {
-            if (entry.startsWith(key + "=")) {
-                value = entry.substring(key.length() + 1);
-            }
-        }
+        String value = Environ.get(env, key);
         return value == null && key.equals("UPSTART_INSTANCE") ? "" : value;
     }
 

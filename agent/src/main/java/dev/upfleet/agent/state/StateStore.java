@@ -1,5 +1,6 @@
 package dev.upfleet.agent.state;
 
+import com.google.protobuf.CodedOutputStream;
 import dev.upfleet.agent.engine.InstanceSnapshot;
 import dev.upfleet.agent.process.ProcessIdentity;
 import dev.upfleet.core.job.ProcessKind;
@@ -190,17 +191,21 @@ public final class StateStore implements AutoCloseable {
 
     /** An environment's encoding as {@code InstanceRecord.env} fields. */
     private static byte[] encodeEnv(List<String> env) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        com.google.protobuf.CodedOutputStream coded = com.google.protobuf.CodedOutputStream.newInstance(out);
+        int size = 0;
+        for (String e : env) {
+            size += CodedOutputStream.computeStringSize(InstanceRecord.ENV_FIELD_NUMBER, e);
+        }
+        byte[] encoded = new byte[size];
+        CodedOutputStream coded = CodedOutputStream.newInstance(encoded);
         try {
             for (String e : env) {
                 coded.writeString(InstanceRecord.ENV_FIELD_NUMBER, e);
             }
-            coded.flush();
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not fail
+            throw new java.io.UncheckedIOException(e); // the array was sized for exactly these fields
         }
-        return out.toByteArray();
+        coded.checkNoSpaceLeft();
+        return encoded;
     }
 
     private static InstanceRecord tombstone(String job, String instance) {
