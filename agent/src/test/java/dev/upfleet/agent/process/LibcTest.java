@@ -19,6 +19,12 @@ class LibcTest {
         assertThatThrownBy(() -> Libc.kill(Integer.MAX_VALUE - 1, 0))
                 .isInstanceOfSatisfying(LibcException.class, e -> assertThat(e.errno()).isEqualTo(Libc.ESRCH))
                 .hasMessage("kill: No such process");
+        // Arguments and results cross as C long (Libc's downcall shapes): a negative pid and a -1 result survive.
+        assertThatThrownBy(() -> Libc.kill(-(Integer.MAX_VALUE - 1), 0))
+                .isInstanceOfSatisfying(LibcException.class, e -> assertThat(e.errno()).isEqualTo(Libc.ESRCH));
+        String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/stat"));
+        int pgrp = Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2]);
+        assertThat(Libc.getpgid(0)).isEqualTo(pgrp);
         assertThat(Libc.strerror(Libc.ENOENT)).isEqualTo("No such file or directory");
         Libc.Rlimit nofile = Libc.getrlimit(Libc.RLIMIT_NOFILE);
         assertThat(Libc.prlimit(Libc.getpid(), Libc.RLIMIT_NOFILE)).isEqualTo(nofile);
