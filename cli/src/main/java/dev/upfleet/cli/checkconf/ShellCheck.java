@@ -78,9 +78,9 @@ final class ShellCheck {
         return out.toString();
     }
 
-    /** Null when {@code sh -n} accepts the text, else its message. */
+    /** Null when {@code /bin/sh -n} (as the tool runs it, so messages start {@code /bin/sh: LINE:}) accepts the text. */
     private static String shellSyntax(String text) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("sh", "-n").redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("/bin/sh", "-n").redirectErrorStream(true).start();
         try (var in = p.getOutputStream()) {
             in.write(text.getBytes(StandardCharsets.ISO_8859_1));
         } catch (IOException e) {
