@@ -1,9 +1,6 @@
 package dev.upfleet.cli.checkconf;
 
 import dev.upfleet.core.dump.CanonicalDump;
-import dev.upfleet.core.job.Command;
-import dev.upfleet.core.job.JobClass;
-import dev.upfleet.core.job.ProcessKind;
 import dev.upfleet.core.parse.ConfProblem;
 import dev.upfleet.core.parse.JobParser;
 import dev.upfleet.core.parse.ParseResult;
@@ -75,7 +72,16 @@ public final class CheckConfMain {
                     yield 0;
                 }
                 if (!opts.noScript()) {
-                    int shell = ShellCheck.check(file, parsed.job(), err);
+                    // The real tool runs this before asking the daemon; we parse first so that a file with a
+                    // parse error always reports it (the conformance driver contract: ":LINE: MESSAGE", exit 1).
+                    byte[] content;
+                    try {
+                        content = Files.readAllBytes(path);
+                    } catch (java.io.IOException e) {
+                        err.println("ERROR: File " + file + ": " + e.getMessage());
+                        yield 1;
+                    }
+                    int shell = ShellCheck.check(file, content, err);
                     if (shell != 0) {
                         yield shell;
                     }
@@ -135,17 +141,5 @@ public final class CheckConfMain {
             }
             return new Options(dump, noScript, files);
         }
-    }
-
-    /** Section names in the order init-checkconf checks them. */
-    static final List<ProcessKind> SCRIPT_SECTIONS = List.of(
-            ProcessKind.PRE_START, ProcessKind.POST_START, ProcessKind.MAIN, ProcessKind.PRE_STOP, ProcessKind.POST_STOP);
-
-    static String sectionName(ProcessKind kind) {
-        return kind == ProcessKind.MAIN ? "script" : kind.wireName();
-    }
-
-    static boolean isScript(JobClass job, ProcessKind kind) {
-        return job.process(kind).map(c -> c instanceof Command.Script).orElse(false);
     }
 }

@@ -17,8 +17,9 @@ import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 
 /**
- * Runs every case of {@code shared/conformance/parse} (beside the project root) through the Java API: ok cases
- * compare the canonical dump byte for byte, bad cases the line and message. Skipped when the folder is absent.
+ * Runs every case of {@code shared/conformance/parse} (beside the project root) and of the project's own
+ * {@code conformance/parse} through the Java API: ok cases compare the canonical dump byte for byte, bad cases the
+ * line, class and message. A folder that is absent is skipped.
  */
 class ConformanceParseTest {
 
@@ -32,10 +33,41 @@ class ConformanceParseTest {
         return null;
     }
 
+    /** The project's own cases ({@code conformance/parse} at the project root). */
+    static Path projectCases() {
+        Path candidate = Path.of("../conformance/parse");
+        return Files.isDirectory(candidate) ? candidate : null;
+    }
+
     @TestFactory
     Stream<DynamicTest> okCases() throws IOException {
         Path dir = parseCases();
         assumeTrue(dir != null, "shared/conformance/parse not found");
+        return okCases(dir);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> badCases() throws IOException {
+        Path dir = parseCases();
+        assumeTrue(dir != null, "shared/conformance/parse not found");
+        return badCases(dir);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> projectOkCases() throws IOException {
+        Path dir = projectCases();
+        assumeTrue(dir != null, "conformance/parse not found");
+        return okCases(dir);
+    }
+
+    @TestFactory
+    Stream<DynamicTest> projectBadCases() throws IOException {
+        Path dir = projectCases();
+        assumeTrue(dir != null, "conformance/parse not found");
+        return badCases(dir);
+    }
+
+    private static Stream<DynamicTest> okCases(Path dir) throws IOException {
         return confFiles(dir.resolve("ok")).map(conf -> DynamicTest.dynamicTest(conf.getFileName().toString(), () -> {
             ParseResult r = JobParser.parseFile(conf.getParent(), conf);
             assertThat(r).isInstanceOf(ParseResult.Parsed.class);
@@ -44,10 +76,7 @@ class ConformanceParseTest {
         }));
     }
 
-    @TestFactory
-    Stream<DynamicTest> badCases() throws IOException {
-        Path dir = parseCases();
-        assumeTrue(dir != null, "shared/conformance/parse not found");
+    private static Stream<DynamicTest> badCases(Path dir) throws IOException {
         return confFiles(dir.resolve("bad")).map(conf -> DynamicTest.dynamicTest(conf.getFileName().toString(), () -> {
             Map<String, String> fields = new LinkedHashMap<>();
             for (String line : Files.readAllLines(expectOf(conf), StandardCharsets.UTF_8)) {

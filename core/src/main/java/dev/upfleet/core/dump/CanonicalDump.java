@@ -53,7 +53,7 @@ public final class CanonicalDump {
             line(out, "kill_signal", Signals.toName(job.killSignal()));
         }
         if (job.killTimeout() != JobClass.DEFAULT_KILL_TIMEOUT) {
-            line(out, "kill_timeout", Integer.toString(job.killTimeout()));
+            line(out, "kill_timeout", Long.toString(job.killTimeout()));
         }
         if (job.reloadSignal() != Signals.HUP) {
             line(out, "reload_signal", Signals.toName(job.reloadSignal()));

@@ -17,6 +17,7 @@ import java.util.TreeMap;
  * @param startOn        the {@code start on} expression, absent when none (or cleared by {@code manual})
  * @param env            {@code env} stanzas as stored ({@code KEY=VALUE} or bare {@code KEY}), in order
  * @param normalExit     exit statuses, and signals as {@code signum << 8}, in order
+ * @param killTimeout    seconds; a {@code time_t} in Upstart, so any non-negative {@code long}
  * @param nice           absent when unset (inherit)
  * @param limits         by resource, iterated in resource-name order
  * @param processes      the defined process slots
@@ -39,7 +40,7 @@ public record JobClass(
         RespawnLimit respawnLimit,
         List<Integer> normalExit,
         int killSignal,
-        int killTimeout,
+        long killTimeout,
         int reloadSignal,
         Expect expect,
         Console console,

@@ -39,7 +39,7 @@ public final class JobClassBuilder {
     RespawnLimit respawnLimit = RespawnLimit.DEFAULT;
     final List<Integer> normalExit = new ArrayList<>();
     int killSignal = Signals.TERM;
-    int killTimeout = JobClass.DEFAULT_KILL_TIMEOUT;
+    long killTimeout = JobClass.DEFAULT_KILL_TIMEOUT;
     int reloadSignal = Signals.HUP;
     Expect expect = Expect.NONE;
     Console console = Console.LOG;

@@ -182,7 +182,7 @@ final class Stanzas {
                 if (v.isEmpty() || v.getAsLong() < 0) {
                     throw fail(ErrorCode.ILLEGAL_INTERVAL, valueLine);
                 }
-                b.killTimeout = saturate(v.getAsLong());
+                b.killTimeout = v.getAsLong();
             }
             case "signal" -> b.killSignal = signal();
             default -> throw fail(ErrorCode.UNKNOWN_STANZA, line);
@@ -239,7 +239,7 @@ final class Stanzas {
             if (interval.isEmpty() || interval.getAsLong() < 0) {
                 throw fail(ErrorCode.ILLEGAL_INTERVAL, intervalLine);
             }
-            b.respawnLimit = new RespawnLimit((int) count.getAsLong(), saturate(interval.getAsLong()));
+            b.respawnLimit = new RespawnLimit((int) count.getAsLong(), interval.getAsLong());
         }
         lex.skipComment();
     }
@@ -364,9 +364,5 @@ final class Stanzas {
             default -> new CgroupSetting(controller, Optional.of(args.get(1)), Optional.of(args.get(2)),
                     Optional.of(args.get(3)));
         });
-    }
-
-    private static int saturate(long value) {
-        return (int) Math.min(value, Integer.MAX_VALUE);
     }
 }

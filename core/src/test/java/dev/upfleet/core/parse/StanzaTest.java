@@ -113,6 +113,14 @@ class StanzaTest {
     }
 
     @Test
+    void killTimeoutAndRespawnIntervalAreTimeTNotInt() {
+        // Upstart stores both in a time_t: values above INT_MAX are kept, not clamped (spec §3.4).
+        assertThat(parseOk("kill timeout 3000000000\n").killTimeout()).isEqualTo(3_000_000_000L);
+        assertThat(parseOk("respawn limit 2 9223372036854775807\n").respawnLimit())
+                .isEqualTo(new RespawnLimit(2, Long.MAX_VALUE));
+    }
+
+    @Test
     void normalExitStoresStatusesAndShiftedSignals() {
         JobClass job = parseOk("normal exit 99 100 SIGTERM\nnormal exit QUIT\nnormal exit 900\n");
         assertThat(job.normalExit()).containsExactly(99, 100, 15 << 8, 3 << 8, 900);
