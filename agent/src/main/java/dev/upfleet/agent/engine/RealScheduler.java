@@ -27,8 +27,13 @@ public final class RealScheduler implements Scheduler, AutoCloseable {
             if (!handle.cancelled) {
                 action.run();
             }
-        }), delay.toNanos(), TimeUnit.NANOSECONDS);
+        }), saturatedNanos(delay), TimeUnit.NANOSECONDS);
         return handle;
+    }
+
+    /** A kill timeout is a time_t of seconds: past 292 years it does not fit in nanoseconds, and means never. */
+    static long saturatedNanos(Duration delay) {
+        return delay.compareTo(Duration.ofNanos(Long.MAX_VALUE)) >= 0 ? Long.MAX_VALUE : delay.toNanos();
     }
 
     private static final class Handle implements Cancellable {
