@@ -295,9 +295,13 @@ final class EngineCommands {
         }
     }
 
-    /** The instance's status, or {@code JOB stop/waiting} once it is gone (a finished task, a stopped service). */
+    /**
+     * The instance's status, or {@code JOB stop/waiting} once it has reached waiting (a finished task, a stopped
+     * service): the instance is destroyed there, so Upstart's initctl finds no instance and prints the class name
+     * alone, without {@code (INSTANCE)} (§8.2, §14.8). A waiting reply is released just before the destruction.
+     */
     private static InstanceStatus statusAfter(Job job) {
-        if (job.state == JobState.WAITING && !job.owner.instances.containsValue(job)) {
+        if (job.state == JobState.WAITING) {
             return waiting(job.definition.name());
         }
         return status(job);
