@@ -2,6 +2,11 @@ package dev.upfleet.agent.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.upfleet.agent.control.JobControl.InstanceStatus;
+import dev.upfleet.agent.control.JobControl.JobRef;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /** The replies and refusals of the job commands (spec §8.2, §8.3), driven with fakes. */
@@ -26,5 +31,45 @@ class EngineCommandsTest {
         h.exit("t", "main", 0);
         assertThat(started.get().instance()).isEmpty();
         assertThat(started.get().state()).isEqualTo("waiting");
+    }
+
+    @Test
+    void startOfTheCallingInstanceKeepsItsEnvironment() {
+        h.job("j", "env A=class\nexec main\npost-stop exec post\n");
+        h.start("j", "A=cmd");
+        h.stop("j");
+        h.kill("j", "main", 15);
+        // post-stop runs; from inside it, initctl start (no job name) sets the goal back to start
+        CompletableFuture<InstanceStatus> reply = new CompletableFuture<>();
+        h.commands.start(new JobRef("j", Optional.of("")), List.of(), false, reply);
+        h.engine.poll();
+        h.exit("j", "post-stop", 0);
+        assertThat(h.env("j", "main")).containsEntry("A", "cmd");
+    }
+
+    @Test
+    void restartOfTheCallingInstanceKeepsItsEnvironment() {
+        h.job("j", "env A=class\nexec main\n");
+        h.start("j", "A=cmd");
+        CompletableFuture<InstanceStatus> reply = new CompletableFuture<>();
+        h.commands.restart(new JobRef("j", Optional.of("")), List.of(), false, reply);
+        h.engine.poll();
+        h.kill("j", "main", 15);
+        assertThat(h.env("j", "main")).containsEntry("A", "cmd");
+    }
+
+    @Test
+    void classRestartTakesTheNewEnvironment() {
+        h.job("j", "env A=class\nexec main\n");
+        h.start("j", "A=cmd");
+        h.restart("j");
+        h.kill("j", "main", 15);
+        assertThat(h.env("j", "main")).containsEntry("A", "class");
+    }
+
+    @Test
+    void statusWithoutPairsOfAnUnknownConstantInstanceIsStopWaiting() {
+        h.job("c", "instance foo\nexec main\n");
+        assertThat(h.status("c")).isEqualTo("stop/waiting");
     }
 }
