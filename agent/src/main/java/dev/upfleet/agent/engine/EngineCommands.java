@@ -66,7 +66,8 @@ final class EngineCommands {
 
     /**
      * Supersedes what the job held (replying success to it) and, for a waiting command, makes the job hold this
-     * command's reply until it settles: the instance's status then, or {@code failure} if it failed.
+     * command's reply until it settles: the instance's status once that input is processed, or {@code failure} if
+     * it failed.
      */
     private void holdReply(Job job, boolean wait, CompletableFuture<InstanceStatus> reply, String failure) {
         engine.machine().finished(job, false);
@@ -75,7 +76,8 @@ final class EngineCommands {
                 if (failed) {
                     reply.completeExceptionally(new ControlException(failure));
                 } else {
-                    reply.complete(statusAfter(job));
+                    // The status as initctl would read it after the reply: once this input is fully processed.
+                    engine.afterPoll(() -> reply.complete(statusAfter(job)));
                 }
             }));
         }
@@ -320,7 +322,7 @@ final class EngineCommands {
      * alone, without {@code (INSTANCE)} (§8.2, §14.8). A waiting reply is released just before the destruction.
      */
     private static InstanceStatus statusAfter(Job job) {
-        if (job.state == JobState.WAITING) {
+        if (job.state == JobState.WAITING || job.owner.instances.get(job.name) != job) {
             return waiting(job.definition.name());
         }
         return status(job);

@@ -72,4 +72,17 @@ class EngineCommandsTest {
         h.job("c", "instance foo\nexec main\n");
         assertThat(h.status("c")).isEqualTo("stop/waiting");
     }
+
+    @Test
+    void startSupersededByAStopInsidePreStartReportsTheNewGoal() throws Exception {
+        h.job("j", "pre-start exec pre\nexec main\n");
+        var started = h.start("j");
+        CompletableFuture<InstanceStatus> inside = new CompletableFuture<>();
+        h.commands.stop(new JobRef("j", Optional.of("")), List.of(), false, inside);
+        h.engine.poll();
+        assertThat(started.get().goal() + "/" + started.get().state()).isEqualTo("stop/pre-start");
+        h.exit("j", "pre-start", 0);
+        assertThat(h.takeEvents()).contains("stopped JOB=j INSTANCE= RESULT=ok");
+        assertThat(h.takeSpawns()).doesNotContain("spawn j main");
+    }
 }
