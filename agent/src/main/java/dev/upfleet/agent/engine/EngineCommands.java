@@ -340,7 +340,8 @@ final class EngineCommands {
                 live.add(new LiveProcess(kind.wireName(), pid));
             }
         }
-        String goal = job.goal == Goal.STOP ? "stop" : "start";
+        // Upstart's job_goal_name: the transient respawn goal shows as such (respawn/post-start).
+        String goal = job.goal.wireName();
         return new InstanceStatus(job.definition.name(), job.name, goal, job.state.wireName(), live);
     }
 

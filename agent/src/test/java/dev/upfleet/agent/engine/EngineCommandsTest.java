@@ -85,4 +85,14 @@ class EngineCommandsTest {
         assertThat(h.takeEvents()).contains("stopped JOB=j INSTANCE= RESULT=ok");
         assertThat(h.takeSpawns()).doesNotContain("spawn j main");
     }
+
+    @Test
+    void aDeferredRespawnShowsTheRespawnGoal() {
+        h.job("r", "respawn\nexec main\npost-start exec ps\n");
+        h.start("r");
+        h.exit("r", "main", 1);
+        assertThat(h.status("r")).isEqualTo("respawn/post-start");
+        h.exit("r", "post-start", 0);
+        assertThat(h.status("r")).isEqualTo("start/post-start");
+    }
 }
