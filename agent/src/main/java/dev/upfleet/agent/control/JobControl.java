@@ -24,7 +24,7 @@ public interface JobControl {
 
     CompletionStage<Void> reload(JobRef ref, List<String> env);
 
-    /** One instance's status; {@code JOB stop/waiting} for a single-instance job that has no instance. */
+    /** One instance's status; {@code JOB stop/waiting} when no KEY=VALUE was given and there is no such instance. */
     CompletionStage<InstanceStatus> status(JobRef ref, List<String> env);
 
     /** Every instance of every class, and {@code JOB stop/waiting} for classes without one, in Upstart's order (§8.4). */

@@ -36,6 +36,8 @@ public final class Engine {
      */
     private Map<String, List<ClassEntry>> byEvent;
     private final List<EventRecord> queue = new ArrayList<>();
+    /** Run once the current {@link #poll()} has settled: the state a reply reports (see {@link #afterPoll}). */
+    private final List<Runnable> afterPoll = new ArrayList<>();
     private final Map<Long, Job> jobsByPid = new HashMap<>();
     /** Instances changed since the last {@link #drainChanges()}, for the state directory. */
     private final java.util.Set<Job> changed = new java.util.LinkedHashSet<>();
@@ -358,6 +360,19 @@ public final class Engine {
             }
             queue.removeIf(e -> e.progress == EventRecord.Progress.FINISHED);
         }
+        for (int i = 0; i < afterPoll.size(); i++) {
+            afterPoll.get(i).run();
+        }
+        afterPoll.clear();
+    }
+
+    /**
+     * Runs {@code action} at the end of the current input's {@link #poll()}, when everything that input caused has
+     * been processed. Upstart's initctl reads the status it prints with a separate call after the reply, so a command
+     * released in the middle of another one (a start superseded by a stop) reports the state after that other one.
+     */
+    void afterPoll(Runnable action) {
+        afterPoll.add(action);
     }
 
     /** Stop conditions before start conditions, class by class in list order (§5.2). */

@@ -29,23 +29,28 @@ final class EngineCommands {
         ClassEntry entry = requireClass(ref.job());
         requireValidEnv(env);
         JobClass def = entry.definition;
+        if (ref.instance().isPresent()) {
+            // The calling instance (initctl start without a job name inside a job): Upstart's Instance.Start has no
+            // environment of its own and drops any pending one, so the instance keeps the environment it has.
+            Job job = requireInstance(entry, ref.instance().get());
+            requireNotStarted(job);
+            job.startEnv = null;
+            holdReply(job, wait, reply, "Job failed to start");
+            engine.machine().changeGoal(job, Goal.START);
+            replyNowUnlessWaiting(job, wait, reply);
+            return;
+        }
         List<String> startEnv = engine.classEnvironment(def);
         Environ.appendAll(startEnv, env);
-        Job job;
-        if (ref.instance().isPresent()) {
-            job = requireInstance(entry, ref.instance().get());
+        String name = expandInstance(def, startEnv, true);
+        Job job = entry.instances.get(name);
+        if (job != null) {
+            requireNotStarted(job);
         } else {
-            String name = expandInstance(def, startEnv, true);
-            job = entry.instances.get(name);
-        }
-        if (job != null && job.goal == Goal.START) {
-            throw new ControlException("Job is already running: " + job.displayName());
-        }
-        if (job == null) {
             if (entry.deleted) {
                 throw new ControlException("Unknown job: " + ref.job());
             }
-            job = engine.newInstance(entry, expandInstance(def, startEnv, true));
+            job = engine.newInstance(entry, name);
         }
         job.startEnv = startEnv;
         holdReply(job, wait, reply, "Job failed to start");
@@ -53,9 +58,16 @@ final class EngineCommands {
         replyNowUnlessWaiting(job, wait, reply);
     }
 
+    private static void requireNotStarted(Job job) {
+        if (job.goal == Goal.START) {
+            throw new ControlException("Job is already running: " + job.displayName());
+        }
+    }
+
     /**
      * Supersedes what the job held (replying success to it) and, for a waiting command, makes the job hold this
-     * command's reply until it settles: the instance's status then, or {@code failure} if it failed.
+     * command's reply until it settles: the instance's status once that input is processed, or {@code failure} if
+     * it failed.
      */
     private void holdReply(Job job, boolean wait, CompletableFuture<InstanceStatus> reply, String failure) {
         engine.machine().finished(job, false);
@@ -64,7 +76,8 @@ final class EngineCommands {
                 if (failed) {
                     reply.completeExceptionally(new ControlException(failure));
                 } else {
-                    reply.complete(statusAfter(job));
+                    // The status as initctl would read it after the reply: once this input is fully processed.
+                    engine.afterPoll(() -> reply.complete(statusAfter(job)));
                 }
             }));
         }
@@ -83,9 +96,9 @@ final class EngineCommands {
         if (job.goal == Goal.STOP) {
             throw new ControlException("Job has already been stopped: " + job.displayName());
         }
-        if (!env.isEmpty()) {
-            job.stopEnv = new ArrayList<>(env);
-        }
+        // Upstart's Job.Stop sets the stop environment to the given pairs (possibly none); Instance.Stop (the calling
+        // instance, inside a job) drops it.
+        job.stopEnv = ref.instance().isPresent() ? null : new ArrayList<>(env);
         holdReply(job, wait, reply, "Job failed while stopping");
         engine.machine().changeGoal(job, Goal.STOP);
         replyNowUnlessWaiting(job, wait, reply);
@@ -96,12 +109,18 @@ final class EngineCommands {
         requireValidEnv(env);
         Job job = selectExisting(entry, ref, env);
         if (job.goal == Goal.STOP) {
-            // Upstart names only the instance here (quirk §14.16).
-            throw new ControlException("Job has already been stopped: " + job.name);
+            // Job.Restart names only the instance here (quirk §14.16); Instance.Restart (the calling instance) the job.
+            throw new ControlException("Job has already been stopped: "
+                    + (ref.instance().isPresent() ? job.displayName() : job.name));
         }
-        List<String> startEnv = engine.classEnvironment(job.definition);
-        Environ.appendAll(startEnv, env);
-        job.startEnv = startEnv;
+        if (ref.instance().isPresent()) {
+            // Instance.Restart (the calling instance): no new environment, the instance keeps its own.
+            job.startEnv = null;
+        } else {
+            List<String> startEnv = engine.classEnvironment(job.definition);
+            Environ.appendAll(startEnv, env);
+            job.startEnv = startEnv;
+        }
         job.stopEnv = null;
         holdReply(job, wait, reply, "Job failed to restart");
         engine.machine().changeGoal(job, Goal.STOP);
@@ -131,7 +150,9 @@ final class EngineCommands {
         if (job != null) {
             return status(job);
         }
-        if (env.isEmpty() && !entry.definition.isInstanceJob()) {
+        if (env.isEmpty()) {
+            // initctl status falls back to "JOB stop/waiting" whenever no KEY=VALUE was given and the instance is
+            // unknown, whatever the instance stanza (an unexpandable one has failed above).
             return waiting(entry.name());
         }
         throw new ControlException("Unknown instance: " + name);
@@ -295,9 +316,13 @@ final class EngineCommands {
         }
     }
 
-    /** The instance's status, or {@code JOB stop/waiting} once it is gone (a finished task, a stopped service). */
+    /**
+     * The instance's status, or {@code JOB stop/waiting} once it has reached waiting (a finished task, a stopped
+     * service): the instance is destroyed there, so Upstart's initctl finds no instance and prints the class name
+     * alone, without {@code (INSTANCE)} (§8.2, §14.8). A waiting reply is released just before the destruction.
+     */
     private static InstanceStatus statusAfter(Job job) {
-        if (job.state == JobState.WAITING && !job.owner.instances.containsValue(job)) {
+        if (job.state == JobState.WAITING || job.owner.instances.get(job.name) != job) {
             return waiting(job.definition.name());
         }
         return status(job);
@@ -315,7 +340,8 @@ final class EngineCommands {
                 live.add(new LiveProcess(kind.wireName(), pid));
             }
         }
-        String goal = job.goal == Goal.STOP ? "stop" : "start";
+        // Upstart's job_goal_name: the transient respawn goal shows as such (respawn/post-start).
+        String goal = job.goal.wireName();
         return new InstanceStatus(job.definition.name(), job.name, goal, job.state.wireName(), live);
     }
 

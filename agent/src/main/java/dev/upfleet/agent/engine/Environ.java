@@ -18,10 +18,25 @@ public final class Environ {
         return eq < 0 ? entry : entry.substring(0, eq);
     }
 
-    /** Whether every entry has the form {@code KEY=VALUE} with a non-empty key. */
+    /**
+     * Whether every entry has the form {@code KEY=VALUE} where KEY is a variable name ({@code [A-Za-z_][A-Za-z0-9_]*}),
+     * as Upstart's {@code environ_all_valid} checks the pairs of commands and emitted events.
+     */
     public static boolean allValid(List<String> env) {
         for (String entry : env) {
-            if (entry.indexOf('=') <= 0) {
+            int eq = entry.indexOf('=');
+            if (eq <= 0 || !validName(entry, eq)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean validName(String entry, int length) {
+        for (int i = 0; i < length; i++) {
+            char c = entry.charAt(i);
+            boolean letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+            if (!letter && (i == 0 || c < '0' || c > '9')) {
                 return false;
             }
         }

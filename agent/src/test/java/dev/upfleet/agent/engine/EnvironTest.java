@@ -8,6 +8,16 @@ import org.junit.jupiter.api.Test;
 
 class EnvironTest {
     @Test
+    void pairsNeedAVariableNameBeforeTheEqualsSign() {
+        assertThat(Environ.allValid(List.of("A=1", "_b2=", "PATH=/x=y"))).isTrue();
+        assertThat(Environ.allValid(List.of("A"))).isFalse();
+        assertThat(Environ.allValid(List.of("=x"))).isFalse();
+        assertThat(Environ.allValid(List.of("1A=x"))).isFalse();
+        assertThat(Environ.allValid(List.of("A-B=x"))).isFalse();
+        assertThat(Environ.allValid(List.of("A B=x"))).isFalse();
+    }
+
+    @Test
     void setReplacesTheEntryOfTheSameKeyInPlace() {
         List<String> env = new ArrayList<>(List.of("A=1", "AB=2", "B", "C=x=y"));
         Environ.set(env, "A=9");
