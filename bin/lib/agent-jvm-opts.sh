@@ -2,12 +2,14 @@
 # cache (agent/target/app.aot) is only used when the run's options match the training run's.
 # Memory (agent RSS is a goal: bench/results/*.md):
 # - the heap shrinks to 15% free after the full collection that follows the boot burst (Agent.boot);
-# - (not done: excluding the JDK's StackMapGenerator.processBlock from compilation saves the 6.7 MB of compiler
-#   arena its compilation takes, pooled for up to 5 s, but the FFM linker's stub classes, which it is hot for, then
-#   took 0.36 s instead of 0.27 s to spin at start-up, median of five, on the way to the first job's spawn);
+# - the JDK's StackMapGenerator.processBlock is not compiled: it is hot only while classes are spun at start-up (FFM
+#   stubs, lambda forms), and its compilation took 6.7 MB of compiler arena, which the JVM keeps pooled for up to
+#   5 s. Since Libc binds 9 stubs instead of 24 this costs no start-up time (A/B, eight agents with one job each:
+#   ready median 352 vs 365 ms, RSS 61.3 vs 66.8 MB; four with 1000 jobs: all running 1.58 vs 1.66 s, RSS 71.3 vs 75.9);
 # - NIO's per-thread cache of temporary direct buffers keeps none over 64 KiB: a state journal compaction or a
 #   batch of records written from a heap buffer otherwise left a direct buffer of its size cached for good
 #   (NMT "Other" 1.6 MB -> 0.1 MB at 1000 jobs).
 UPFLEET_AGENT_JVM_OPTS=(-XX:+UseSerialGC -Xms8m -Xmn3m -Xmx256m -XX:MaxHeapFreeRatio=15 -XX:MinHeapFreeRatio=5
     -XX:-ShrinkHeapInSteps -XX:TrimNativeHeapInterval=1000 -XX:MaxMetaspaceSize=96m -XX:TieredStopAtLevel=1 -Xss512k
+    -XX:CompileCommand=quiet -XX:CompileCommand=exclude,jdk.internal.classfile.impl.StackMapGenerator::processBlock
     -Djdk.nio.maxCachedBufferSize=65536)
