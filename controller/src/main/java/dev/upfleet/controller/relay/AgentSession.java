@@ -226,7 +226,6 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
             send(ControllerMessage.newBuilder().setWelcome(Welcome.newBuilder().setController(ctx.name())
                     .setCurrentRevision(current)).build());
             ctx.view().register(this);
-            publishInterestChanged(ctx.view().interest());
             jobsChanged();
             // Resume at the agent's last revision (not after it): a batch is one revision, and the agent may have
             // applied only part of it. It skips the positions it has.

@@ -107,7 +107,12 @@ public final class ClusterView implements AutoCloseable {
         return new Job(definition, selector);
     }
 
-    private void recomputeInterest() {
+    /**
+     * Synchronized, the publication included: the watch thread and session threads recompute concurrently, and an
+     * unsynchronized check-then-publish let a stale union (computed before a node rejoined) be published last, after
+     * the current one. Agents then stopped publishing events a node was waiting for, until the next change.
+     */
+    private synchronized void recomputeInterest() {
         Set<String> union = new TreeSet<>();
         for (NodeInfo n : nodes.values()) {
             union.addAll(n.getInterestList());
@@ -131,9 +136,11 @@ public final class ClusterView implements AutoCloseable {
         return interest;
     }
 
-    public void register(AgentSession session) {
+    /** Adds a joined session and tells it the interest, in order with every later change. */
+    public synchronized void register(AgentSession session) {
         sessions.add(session);
         recomputeInterest();
+        session.publishInterestChanged(interest);
     }
 
     public void unregister(AgentSession session) {
