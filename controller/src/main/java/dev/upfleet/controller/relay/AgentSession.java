@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: gRPC calls {@link #onNext} serially; registry calls run on a per-session serial executor; watch
  * callbacks on the registry's thread. Sends to the agent are serialised on {@link #out}.
  */
-public final class AgentSession implements StreamObserver<AgentMessage> {
+public final class AgentSession implements StreamObserver<AgentMessage>, ClusterView.Member {
     private static final Logger LOG = LoggerFactory.getLogger(AgentSession.class);
     /** Largest PublishBatch accepted; an agent sends at most this many events at once. */
     static final int MAX_BATCH = 1000;
@@ -76,11 +76,13 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
         out.setOnCancelHandler(() -> serial.execute(this::end));
     }
 
-    String node() {
+    @Override
+    public String node() {
         return node;
     }
 
-    Set<String> interest() {
+    @Override
+    public Set<String> interest() {
         return interest;
     }
 
@@ -323,14 +325,16 @@ public final class AgentSession implements StreamObserver<AgentMessage> {
     }
 
     /** The union of interests changed: tell the agent which of its events to publish. */
-    void publishInterestChanged(Set<String> names) {
+    @Override
+    public void publishInterestChanged(Set<String> names) {
         if (node != null) {
             send(ControllerMessage.newBuilder().setPublishInterest(PublishInterest.newBuilder().addAllEventNames(names)).build());
         }
     }
 
     /** Replicated jobs changed: send this node its set if it differs from what it has. */
-    synchronized void jobsChanged() {
+    @Override
+    public synchronized void jobsChanged() {
         if (node == null) {
             return;
         }

@@ -28,6 +28,17 @@ public final class ClusterView implements AutoCloseable {
 
     private record Job(JobDefinition definition, NodeSelector selector) {}
 
+    /** What the view needs of an agent session (an {@link AgentSession}; tests give their own). */
+    interface Member {
+        String node();
+
+        Set<String> interest();
+
+        void publishInterestChanged(Set<String> names);
+
+        void jobsChanged();
+    }
+
     /** A node that left: what it was interested in, and until when that still counts. */
     private record Departed(Set<String> interest, long untilMillis) {}
 
@@ -41,7 +52,7 @@ public final class ClusterView implements AutoCloseable {
     private final Map<String, Departed> departed = new ConcurrentHashMap<>();
     private final Map<String, NodeInfo> nodes = new ConcurrentHashMap<>();
     private final Map<String, Job> jobs = new ConcurrentHashMap<>();
-    private final List<AgentSession> sessions = new CopyOnWriteArrayList<>();
+    private final List<Member> sessions = new CopyOnWriteArrayList<>();
     private volatile Set<String> interest = Set.of();
     private Registry.Watch nodesWatch;
     private Registry.Watch jobsWatch;
@@ -87,7 +98,7 @@ public final class ClusterView implements AutoCloseable {
             @Override
             public void onNext(Registry.JobChange change) {
                 change.job().ifPresentOrElse(j -> jobs.put(change.name(), parse(j)), () -> jobs.remove(change.name()));
-                sessions.forEach(AgentSession::jobsChanged);
+                sessions.forEach(Member::jobsChanged);
             }
 
             @Override
@@ -117,7 +128,7 @@ public final class ClusterView implements AutoCloseable {
         for (NodeInfo n : nodes.values()) {
             union.addAll(n.getInterestList());
         }
-        for (AgentSession s : sessions) {
+        for (Member s : sessions) {
             union.addAll(s.interest());
         }
         long now = clock.millis();
@@ -137,13 +148,13 @@ public final class ClusterView implements AutoCloseable {
     }
 
     /** Adds a joined session and tells it the interest, in order with every later change. */
-    public synchronized void register(AgentSession session) {
+    public synchronized void register(Member session) {
         sessions.add(session);
         recomputeInterest();
         session.publishInterestChanged(interest);
     }
 
-    public void unregister(AgentSession session) {
+    public void unregister(Member session) {
         sessions.remove(session);
     }
 
@@ -159,9 +170,9 @@ public final class ClusterView implements AutoCloseable {
     /** The session of {@code node} if this controller serves it (the latest, should the node have reconnected). */
     public java.util.Optional<AgentSession> session(String node) {
         AgentSession found = null;
-        for (AgentSession s : sessions) {
-            if (node.equals(s.node())) {
-                found = s;
+        for (Member s : sessions) {
+            if (s instanceof AgentSession session && node.equals(session.node())) {
+                found = session;
             }
         }
         return java.util.Optional.ofNullable(found);
