@@ -14,27 +14,10 @@ import org.junit.jupiter.api.Test;
 
 class ClusterViewTest {
     /** A session that records what it is told to publish; its first publication waits for {@code release}. */
-    private static final class Recording implements ClusterView.Member {
-        final String node;
-        final Set<String> interest;
-        final List<Set<String>> published = new CopyOnWriteArrayList<>();
-        final CountDownLatch publishing = new CountDownLatch(1);
-        final CountDownLatch release;
-
+    private record Recording(String node, Set<String> interest, CountDownLatch release, CountDownLatch publishing,
+            List<Set<String>> published) implements ClusterView.Member {
         Recording(String node, Set<String> interest, CountDownLatch release) {
-            this.node = node;
-            this.interest = interest;
-            this.release = release;
-        }
-
-        @Override
-        public String node() {
-            return node;
-        }
-
-        @Override
-        public Set<String> interest() {
-            return interest;
+            this(node, interest, release, new CountDownLatch(1), new CopyOnWriteArrayList<>());
         }
 
         @Override
@@ -67,14 +50,14 @@ class ClusterViewTest {
             var a = new Recording("a", Set.of(), release);
             var b = new Recording("b", Set.of("tick"), new CountDownLatch(0));
             Thread joinA = Thread.ofPlatform().start(() -> view.register(a));
-            assertThat(a.publishing.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(a.publishing().await(10, TimeUnit.SECONDS)).isTrue();
             Thread joinB = Thread.ofPlatform().start(() -> view.register(b));
             joinB.join(300); // b's join may not overtake what a is being told
             release.countDown();
             joinA.join(10_000);
             joinB.join(10_000);
-            assertThat(a.published).isNotEmpty();
-            assertThat(a.published.getLast()).containsExactly("tick");
+            assertThat(a.published()).isNotEmpty();
+            assertThat(a.published().getLast()).containsExactly("tick");
             assertThat(view.interest()).containsExactly("tick");
         } finally {
             view.close();
