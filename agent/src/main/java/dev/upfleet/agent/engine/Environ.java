@@ -68,7 +68,7 @@ public final class Environ {
         if (value != null) {
             set(env, stanza + "=" + value);
         } else {
-            env.removeIf(e -> key(e).equals(stanza));
+            remove(env, stanza);
         }
     }
 

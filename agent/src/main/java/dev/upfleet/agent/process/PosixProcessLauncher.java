@@ -11,9 +11,7 @@ import dev.upfleet.core.job.Console;
 import dev.upfleet.core.job.ProcessKind;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executors;
@@ -175,12 +173,7 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
         if (request.kind() != ProcessKind.MAIN || name.isEmpty() || options.appArmor().parserIfEnabled().isEmpty()) {
             return Optional.empty();
         }
-        Map<String, String> env = new HashMap<>();
-        for (String entry : request.env()) {
-            int eq = entry.indexOf('=');
-            env.put(eq < 0 ? entry : entry.substring(0, eq), eq < 0 ? "" : entry.substring(eq + 1));
-        }
-        String profile = switch (Expander.expand(name.get(), env)) {
+        String profile = switch (Expander.expand(name.get(), Environ.toMap(request.env()))) {
             case Expander.Result.Expanded e -> e.value();
             case Expander.Result.Failed f -> throw new SpawnException("unable to switch security profile: " + f.message());
         };

@@ -121,9 +121,10 @@ public final class ClusterView implements AutoCloseable {
     /**
      * Synchronized, the publication included: the watch thread and session threads recompute concurrently, and an
      * unsynchronized check-then-publish let a stale union (computed before a node rejoined) be published last, after
-     * the current one. Agents then stopped publishing events a node was waiting for, until the next change.
+     * the current one. Agents then stopped publishing events a node was waiting for, until the next change. Returns
+     * whether the union changed, and so was published to every session.
      */
-    private synchronized void recomputeInterest() {
+    private synchronized boolean recomputeInterest() {
         Set<String> union = new TreeSet<>();
         for (NodeInfo n : nodes.values()) {
             union.addAll(n.getInterestList());
@@ -139,7 +140,9 @@ public final class ClusterView implements AutoCloseable {
         if (!union.equals(interest)) {
             interest = java.util.Collections.unmodifiableSortedSet((TreeSet<String>) union);
             sessions.forEach(s -> s.publishInterestChanged(interest));
+            return true;
         }
+        return false;
     }
 
     /** The event names some node wants to hear about from the others. */
@@ -150,8 +153,9 @@ public final class ClusterView implements AutoCloseable {
     /** Adds a joined session and tells it the interest, in order with every later change. */
     public synchronized void register(Member session) {
         sessions.add(session);
-        recomputeInterest();
-        session.publishInterestChanged(interest);
+        if (!recomputeInterest()) {
+            session.publishInterestChanged(interest); // unchanged, so not published to it yet
+        }
     }
 
     public void unregister(Member session) {
