@@ -31,7 +31,6 @@ import dev.upfleet.core.parse.ConfProblem;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
@@ -161,7 +160,7 @@ public final class Agent implements AutoCloseable {
         resources.add(store);
         PidWatcher watcher = new PidWatcher(reports);
         resources.add(watcher);
-        List<InstanceRecord> previous = store.readAll();
+        List<InstanceRecord> previous = store.takeAll();
         loop.afterEachBatch(() -> {
             store.record(engine.drainChanges());
             DaemonLog.flushHeld();
@@ -358,12 +357,17 @@ public final class Agent implements AutoCloseable {
         return set;
     }
 
+    /**
+     * The kernel's host name, up to its first dot. Read from procfs rather than through
+     * {@code InetAddress.getLocalHost()}, which resolves the name (a DNS wait on a droplet whose resolver is down) and
+     * first looks for resolver providers on the whole class path, opening every jar for good.
+     */
     static String hostName() {
         try {
-            String name = InetAddress.getLocalHost().getHostName();
+            String name = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
             int dot = name.indexOf('.');
-            return dot > 0 ? name.substring(0, dot) : name;
-        } catch (IOException e) {
+            return dot > 0 ? name.substring(0, dot) : name.isEmpty() ? "localhost" : name;
+        } catch (IOException | RuntimeException e) {
             return "localhost";
         }
     }

@@ -121,9 +121,7 @@ public final class AgentMain implements Callable<Integer> {
      */
     private static final List<String> WARM_UP = List.of(
             "dev.upfleet.agent.process.Libc",
-            "dev.upfleet.proto.state.v1.UpfleetState",
             "dev.upfleet.proto.state.v1.InstanceRecord",
-            "dev.upfleet.proto.control.v1.UpfleetControl",
             "dev.upfleet.proto.control.v1.ControlGrpc",
             "dev.upfleet.agent.control.ControlService",
             "dev.upfleet.agent.control.transport.H2ServerConnection",

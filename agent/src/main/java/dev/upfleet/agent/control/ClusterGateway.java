@@ -161,9 +161,4 @@ final class ClusterGateway extends ClusterGrpc.ClusterImplBase {
     private static RuntimeException notConnected() {
         return Status.UNAVAILABLE.withDescription("not connected to a controller").asRuntimeException();
     }
-
-    /** The gateway of an agent that is not part of a cluster. */
-    static final class Standalone extends ClusterGrpc.ClusterImplBase {
-        // Every method inherits UNIMPLEMENTED; initctl turns that into "not part of a cluster".
-    }
 }

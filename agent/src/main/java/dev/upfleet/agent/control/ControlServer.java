@@ -2,6 +2,7 @@ package dev.upfleet.agent.control;
 
 import dev.upfleet.agent.control.transport.H2GrpcServer;
 import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -90,9 +91,13 @@ public final class ControlServer implements AutoCloseable {
             Files.deleteIfExists(this.socket);
             throw e;
         }
-        this.server = new H2GrpcServer(listener, List.of(ServerInterceptors.intercept(service, policy),
-                ServerInterceptors.intercept(cluster == null ? new ClusterGateway.Standalone()
-                        : new ClusterGateway(cluster, policy), policy)), PeerCredentials::attributes);
+        // A standalone agent serves no Cluster service: its methods are then unknown, which the transport answers
+        // UNIMPLEMENTED and initctl reports as "not part of a cluster". Binding it anyway would load and keep the
+        // cluster protocol's message classes (about 70, all in the agent's memory) for that one answer.
+        List<ServerServiceDefinition> services = cluster == null ? List.of(ServerInterceptors.intercept(service, policy))
+                : List.of(ServerInterceptors.intercept(service, policy),
+                        ServerInterceptors.intercept(new ClusterGateway(cluster, policy), policy));
+        this.server = new H2GrpcServer(listener, services, PeerCredentials::attributes);
         server.start();
     }
 

@@ -40,8 +40,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>At construction the journal is replayed (last frame per instance wins) and rewritten with only the live records
  * ({@code journal.new}, then an atomic rename): that drops a torn tail before anything is appended after it. The same
- * compaction runs whenever the journal has grown to several times its live size. Per-instance files of earlier
- * versions ({@code instances/*.state}) are read once, carried into the journal and deleted.
+ * compaction runs whenever the journal has grown to several times its live size; it copies the live frames from the
+ * journal itself, so the store keeps only where they are, not their bytes (over a megabyte at 1000 jobs, most of it the
+ * environment every record repeats). Per-instance files of earlier versions ({@code instances/*.state}) are read
+ * once, carried into the journal and deleted.
  */
 public final class StateStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(StateStore.class);
@@ -57,11 +59,11 @@ public final class StateStore implements AutoCloseable {
     private final Map<Long, ProcessIdentity> identities = new HashMap<>();
     private final Map<String, List<Long>> pidsByKey = new HashMap<>();
     /**
-     * Each live instance's latest frame, as written: a compaction writes these out as they are (no re-reading of the
-     * journal, no re-encoding), and their sizes make the compaction threshold.
+     * Where each live instance's latest frame is in the journal, in the order they were written (a frame replaced is
+     * re-inserted last): a compaction copies these ranges as they are, and their sizes make the compaction threshold.
      */
-    private final Map<String, Live> liveFrames = new LinkedHashMap<>();
-    private final List<InstanceRecord> previous;
+    private final Map<String, Span> live = new LinkedHashMap<>();
+    private List<InstanceRecord> previous;
     private long liveBytes;
     private long journalBytes;
     private FileChannel out;
@@ -70,22 +72,22 @@ public final class StateStore implements AutoCloseable {
         this.dir = stateDir;
         this.journal = stateDir.resolve(JOURNAL);
         Files.createDirectories(stateDir);
-        Map<String, InstanceRecord> live = new LinkedHashMap<>();
+        Map<String, InstanceRecord> found = new LinkedHashMap<>();
         Path legacy = stateDir.resolve("instances");
-        List<Path> legacyFiles = readLegacy(legacy, live);
+        List<Path> legacyFiles = readLegacy(legacy, found);
         long whole = -1; // unknown: the journal could not be read
         try {
-            whole = replay(live);
+            whole = replay(found);
         } catch (IOException e) {
             LOG.warn("state directory: cannot read {}: {}", journal, e.getMessage());
         }
-        this.previous = List.copyOf(live.values());
+        this.previous = List.copyOf(found.values());
         if (whole < 0) {
-            keepWholeFrames(whole, live.values()); // never replace a journal that could not be read
+            keepWholeFrames(whole); // never replace a journal that could not be read
             return;
         }
         try {
-            rewrite(live.values());
+            rewrite(found.values());
             for (Path f : legacyFiles) {
                 Files.deleteIfExists(f);
                 Files.deleteIfExists(f.resolveSibling(f.getFileName() + ".tmp"));
@@ -93,20 +95,18 @@ public final class StateStore implements AutoCloseable {
         } catch (IOException e) {
             // As before the journal, an unwritable state directory does not stop the agent; each write warns.
             LOG.warn("state directory: cannot rewrite {}: {}", journal, e.getMessage());
-            keepWholeFrames(whole, live.values());
+            keepWholeFrames(whole);
         }
     }
 
     /**
      * When the journal could not be rewritten (or read): cut a torn tail (after {@code whole} bytes; -1 when unknown),
-     * so appends do not land behind it, and count the live records for the compaction threshold.
+     * so appends do not land behind it. The live frames stay where the replay found them (none when it failed).
      */
-    private void keepWholeFrames(long whole, Iterable<InstanceRecord> live) {
-        liveFrames.clear();
-        liveBytes = 0;
-        ByteArrayOutputStream ignored = new ByteArrayOutputStream();
-        for (InstanceRecord r : live) {
-            frameRead(ignored, key(r.getJob(), r.getInstance()), r.toByteArray());
+    private void keepWholeFrames(long whole) {
+        if (whole < 0) {
+            live.clear();
+            liveBytes = 0;
         }
         journalBytes = Math.max(whole, 0);
         if (whole < 0 || !Files.exists(journal)) {
@@ -121,9 +121,11 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
-    /** Every record a previous agent left. */
-    public List<InstanceRecord> readAll() {
-        return previous;
+    /** Every record a previous agent left, handed over once: the store keeps no copy. */
+    public List<InstanceRecord> takeAll() {
+        List<InstanceRecord> all = previous;
+        previous = List.of();
+        return all;
     }
 
     /** Appends the snapshots (called on the engine thread, after each task): one write for all of them. */
@@ -131,7 +133,7 @@ public final class StateStore implements AutoCloseable {
         if (changes.isEmpty()) {
             return;
         }
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream(changes.size() * 512);
+        Batch batch = new Batch(changes.size() * 512);
         for (InstanceSnapshot s : changes) {
             String key = key(s.job(), s.instance());
             List<Long> before = pidsByKey.remove(key);
@@ -143,7 +145,7 @@ public final class StateStore implements AutoCloseable {
                 }
             }
             if (s.gone()) {
-                frame(buffer, key, tombstone(s.job(), s.instance()).toByteArray(), null, 0);
+                batch.add(key, tombstone(s.job(), s.instance()).toByteArray(), false);
                 continue;
             }
             pidsByKey.put(key, List.copyOf(s.pids().values()));
@@ -156,37 +158,49 @@ public final class StateStore implements AutoCloseable {
                 record.addProcesses(ProcessRecord.newBuilder().setKind(p.getKey().wireName()).setPid(id.pid())
                         .setStartTime(id.startTime()));
             }
-            // A message's fields may come in any order: the encoded env fields are appended to the rest. The
-            // environment rarely changes between transitions and encoding it dominated, so an unchanged one is copied
-            // from the instance's previous frame (kept anyway, for compaction) rather than encoded again.
+            // A message's fields may come in any order: the env fields, encoded straight from the snapshot's list
+            // (not copied into the builder first), are appended to the rest.
             byte[] rest = record.build().toByteArray();
-            Live previous = liveFrames.get(key);
-            byte[] payload;
-            if (previous != null && previous.env() != null && previous.env().equals(s.env())) {
-                int envLength = previous.frame().length - previous.envStart();
-                payload = java.util.Arrays.copyOf(rest, rest.length + envLength);
-                System.arraycopy(previous.frame(), previous.envStart(), payload, rest.length, envLength);
-            } else {
-                byte[] env = encodeEnv(s.env());
-                payload = java.util.Arrays.copyOf(rest, rest.length + env.length);
-                System.arraycopy(env, 0, payload, rest.length, env.length);
-            }
-            frame(buffer, key, payload, s.env(), HEADER + rest.length);
+            byte[] env = encodeEnv(s.env());
+            byte[] payload = java.util.Arrays.copyOf(rest, rest.length + env.length);
+            System.arraycopy(env, 0, payload, rest.length, env.length);
+            batch.add(key, payload, true);
         }
-        append(buffer);
+        append(batch);
     }
-
-    /**
-     * A live instance's latest frame; with {@code env} non-null, the frame ends with that environment's encoding,
-     * from {@code envStart} on.
-     */
-    private record Live(byte[] frame, List<String> env, int envStart) {}
 
     /** Removes one instance's record (it was not re-adopted). */
     public void forget(String job, String instance) {
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream(64);
-        frame(buffer, key(job, instance), tombstone(job, instance).toByteArray(), null, 0);
-        append(buffer);
+        Batch batch = new Batch(64);
+        batch.add(key(job, instance), tombstone(job, instance).toByteArray(), false);
+        append(batch);
+    }
+
+    /** A live instance's latest frame: {@code length} bytes from {@code position} of the journal. */
+    private record Span(long position, int length) {}
+
+    /**
+     * The frames of one append, and which instances they make live or remove: applied to {@link #live} only once the
+     * write succeeded, so that every span always points at a whole frame in the journal.
+     */
+    private static final class Batch {
+        /** One frame of the batch: a live record's, or a tombstone's. */
+        record Frame(String key, int offset, int length, boolean live) {}
+
+        final ByteArrayOutputStream bytes;
+        final List<Frame> frames = new ArrayList<>();
+
+        Batch(int capacity) {
+            bytes = new ByteArrayOutputStream(capacity);
+        }
+
+        void add(String key, byte[] payload, boolean live) {
+            CRC32C crc = new CRC32C();
+            crc.update(payload);
+            frames.add(new Frame(key, bytes.size(), HEADER + payload.length, live));
+            bytes.writeBytes(ByteBuffer.allocate(HEADER).putInt(payload.length).putInt((int) crc.getValue()).array());
+            bytes.writeBytes(payload);
+        }
     }
 
     /** An environment's encoding as {@code InstanceRecord.env} fields. */
@@ -216,63 +230,99 @@ public final class StateStore implements AutoCloseable {
         return job + '\0' + instance;
     }
 
-    /**
-     * Adds a live record read back from the journal: its environment is not split off (the frame ends with the empty
-     * environment's encoding, so the next transition encodes the instance's environment afresh).
-     */
-    private void frameRead(ByteArrayOutputStream buffer, String key, byte[] payload) {
-        frame(buffer, key, payload, List.of(), HEADER + payload.length);
-    }
-
-    /**
-     * Adds one frame to the buffer and to the live frames: a live record whose encoding ends with {@code env}'s from
-     * {@code envStart} on, or a tombstone when {@code env} is null.
-     */
-    private void frame(ByteArrayOutputStream buffer, String key, byte[] payload, List<String> env, int envStart) {
-        CRC32C crc = new CRC32C();
-        crc.update(payload);
-        byte[] frame = ByteBuffer.allocate(HEADER + payload.length).putInt(payload.length).putInt((int) crc.getValue())
-                .put(payload).array();
-        buffer.writeBytes(frame);
-        Live old = liveFrames.remove(key); // re-inserted last: the map keeps the order of the latest changes
-        if (env != null) {
-            liveFrames.put(key, new Live(frame, env, envStart));
+    /** Makes the batch's frames the live ones, as if they had been written at {@code start} of the journal. */
+    private void apply(Batch batch, long start) {
+        for (Batch.Frame f : batch.frames) {
+            track(f.key(), f.live() ? new Span(start + f.offset(), f.length()) : null);
         }
-        liveBytes += (env != null ? frame.length : 0) - (old == null ? 0 : old.frame().length);
     }
 
-    private void append(ByteArrayOutputStream buffer) {
-        ByteBuffer data = ByteBuffer.wrap(buffer.toByteArray());
+    /** Makes {@code span} the key's live frame, or removes the key with null. */
+    private void track(String key, Span span) {
+        Span old = live.remove(key); // re-inserted last: the map keeps the order of the journal
+        if (span != null) {
+            live.put(key, span);
+            liveBytes += span.length();
+        }
+        liveBytes -= old == null ? 0 : old.length();
+    }
+
+    private void append(Batch batch) {
+        ByteBuffer data = ByteBuffer.wrap(batch.bytes.toByteArray());
+        long start = journalBytes;
         try {
             if (out == null) {
-                out = FileChannel.open(journal, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                        StandardOpenOption.APPEND);
+                out = FileChannel.open(journal, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                        StandardOpenOption.WRITE);
             }
             while (data.hasRemaining()) {
-                journalBytes += out.write(data);
-            }
-            if (journalBytes > GROWTH * liveBytes + SLACK) {
-                compact();
+                journalBytes += out.write(data, journalBytes);
             }
         } catch (IOException e) {
             LOG.warn("state directory: cannot write {}: {}", journal, e.getMessage());
+            // A part written would end a replay there: cut it, so that the next append follows the last whole frame.
+            journalBytes = start;
+            try {
+                out.truncate(start);
+            } catch (IOException | RuntimeException ignored) {
+                // the channel is gone too: the next append reopens the file and writes at the same offset
+            }
             closeQuietly();
+            return;
+        }
+        apply(batch, start);
+        if (journalBytes > GROWTH * liveBytes + SLACK) {
+            try {
+                compact();
+            } catch (IOException e) {
+                LOG.warn("state directory: cannot compact {}: {}", journal, e.getMessage());
+            }
         }
     }
 
-    /** Rewrites the journal with the live frames only. */
+    /** Rewrites the journal with the live frames only, copied from the journal in the order they were written. */
     private void compact() throws IOException {
-        closeQuietly();
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE, liveBytes));
-        liveFrames.values().forEach(live -> buffer.writeBytes(live.frame()));
-        swapIn(buffer);
+        Path fresh = dir.resolve(JOURNAL + ".new");
+        long written = 0;
+        try (FileChannel to = FileChannel.open(fresh, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            Map<String, Span> moved = new LinkedHashMap<>();
+            long runStart = -1;
+            long runEnd = -1;
+            for (Map.Entry<String, Span> e : live.entrySet()) {
+                Span span = e.getValue();
+                if (span.position() != runEnd) { // adjacent frames are copied as one range
+                    written += copy(runStart, runEnd, to, written);
+                    runStart = span.position();
+                }
+                runEnd = span.position() + span.length();
+                moved.put(e.getKey(), new Span(written + span.position() - runStart, span.length()));
+            }
+            written += copy(runStart, runEnd, to, written);
+            swapIn(fresh, written);
+            live.clear();
+            live.putAll(moved);
+        }
+    }
+
+    /** Copies the journal's bytes [from, to) to {@code target} at {@code at}; returns their number. */
+    private long copy(long from, long to, FileChannel target, long at) throws IOException {
+        long done = 0;
+        while (from + done < to) {
+            long n = out.transferTo(from + done, to - from - done, target.position(at + done));
+            if (n <= 0) {
+                throw new IOException("journal shorter than its frames");
+            }
+            done += n;
+        }
+        return done;
     }
 
     /**
-     * Reads the journal's frames into {@code live} (last one per instance wins; tombstones remove); returns the length
-     * of the whole frames read (a torn or corrupt frame ends the replay).
+     * Reads the journal's frames into {@code found} (last one per instance wins; tombstones remove), and where they are
+     * into {@link #live}; returns the length of the whole frames read (a torn or corrupt frame ends the replay).
      */
-    private long replay(Map<String, InstanceRecord> live) throws IOException {
+    private long replay(Map<String, InstanceRecord> found) throws IOException {
         if (!Files.exists(journal)) {
             return 0;
         }
@@ -297,13 +347,15 @@ public final class StateStore implements AutoCloseable {
             } catch (IOException e) {
                 break;
             }
+            Span span = new Span(whole, (int) (data.position() - whole));
             whole = data.position();
             String key = key(r.getJob(), r.getInstance());
+            found.remove(key); // re-inserted last: the map keeps the order of the latest changes
             if (r.getGoal().isEmpty()) {
-                live.remove(key);
+                track(key, null);
             } else {
-                live.remove(key); // re-inserted last: the map keeps the order of the latest changes
-                live.put(key, r);
+                found.put(key, r);
+                track(key, span);
             }
         }
         return whole;
@@ -311,25 +363,27 @@ public final class StateStore implements AutoCloseable {
 
     /** Writes a fresh journal holding exactly {@code records} and swaps it in atomically. */
     private void rewrite(Iterable<InstanceRecord> records) throws IOException {
-        closeQuietly();
-        liveFrames.clear();
-        liveBytes = 0;
-        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        Batch batch = new Batch(4096);
         for (InstanceRecord r : records) {
-            frameRead(buffer, key(r.getJob(), r.getInstance()), r.toByteArray());
+            batch.add(key(r.getJob(), r.getInstance()), r.toByteArray(), true);
         }
-        swapIn(buffer);
+        Path fresh = dir.resolve(JOURNAL + ".new");
+        Files.write(fresh, batch.bytes.toByteArray());
+        swapIn(fresh, batch.bytes.size());
+        live.clear();
+        liveBytes = 0;
+        apply(batch, 0);
     }
 
-    private void swapIn(ByteArrayOutputStream buffer) throws IOException {
-        Path fresh = dir.resolve(JOURNAL + ".new");
-        Files.write(fresh, buffer.toByteArray());
+    /** Renames {@code fresh}, of {@code length} bytes, over the journal; the next append opens the new one. */
+    private void swapIn(Path fresh, long length) throws IOException {
         try {
             Files.move(fresh, journal, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(fresh, journal, StandardCopyOption.REPLACE_EXISTING);
         }
-        journalBytes = buffer.size();
+        closeQuietly();
+        journalBytes = length;
     }
 
     /** Records of the one-file-per-instance layout of earlier versions; returns the files read. */

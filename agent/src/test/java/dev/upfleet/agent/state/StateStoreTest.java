@@ -38,11 +38,11 @@ class StateStoreTest {
     @Test
     void everyTaskBatchIsReadBackWithoutClose() throws Exception {
         StateStore store = new StateStore(dir);
-        assertThat(store.readAll()).isEmpty();
+        assertThat(store.takeAll()).isEmpty();
         store.record(List.of(running("a", 11), running("b", 12), running("c", 13)));
         store.record(List.of(running("a", 21), gone("b")));
         // No close: as after SIGKILL.
-        assertThat(summary(new StateStore(dir).readAll())).containsExactly("c start/running [main:13]",
+        assertThat(summary(new StateStore(dir).takeAll())).containsExactly("c start/running [main:13]",
                 "a start/running [main:21]");
     }
 
@@ -56,9 +56,9 @@ class StateStoreTest {
         Files.write(journal, java.util.Arrays.copyOf(whole, whole.length - 3)); // a kill in the middle of the write
 
         StateStore again = new StateStore(dir);
-        assertThat(summary(again.readAll())).containsExactly("a start/running [main:11]");
+        assertThat(summary(again.takeAll())).containsExactly("a start/running [main:11]");
         again.record(List.of(running("c", 13)));
-        assertThat(summary(new StateStore(dir).readAll())).containsExactly("a start/running [main:11]",
+        assertThat(summary(new StateStore(dir).takeAll())).containsExactly("a start/running [main:11]",
                 "c start/running [main:13]");
     }
 
@@ -67,7 +67,7 @@ class StateStoreTest {
         StateStore store = new StateStore(dir);
         store.record(List.of(running("a", 11)));
         Files.write(dir.resolve("journal"), new byte[] {0, 0, 0, 2, 1, 2, 3, 4, 9, 9}, StandardOpenOption.APPEND);
-        assertThat(summary(new StateStore(dir).readAll())).containsExactly("a start/running [main:11]");
+        assertThat(summary(new StateStore(dir).takeAll())).containsExactly("a start/running [main:11]");
     }
 
     @Test
@@ -80,7 +80,7 @@ class StateStoreTest {
         java.nio.ByteBuffer frame = java.nio.ByteBuffer.allocate(8 + junk.length).putInt(junk.length)
                 .putInt((int) crc.getValue()).put(junk);
         Files.write(dir.resolve("journal"), frame.array(), StandardOpenOption.APPEND);
-        assertThat(summary(new StateStore(dir).readAll())).containsExactly("a start/running [main:11]");
+        assertThat(summary(new StateStore(dir).takeAll())).containsExactly("a start/running [main:11]");
     }
 
     @Test
@@ -92,7 +92,7 @@ class StateStoreTest {
         store.record(List.of(new InstanceSnapshot("web", "1", Goal.STOP, JobState.STOPPING, List.of("PORT=81"),
                 Map.of(ProcessKind.MAIN, 7L), false)));
         store.record(List.of(running("db", 9)));
-        assertThat(new StateStore(dir).readAll()).extracting(r -> r.getJob() + " " + r.getState() + " " + r.getEnvList())
+        assertThat(new StateStore(dir).takeAll()).extracting(r -> r.getJob() + " " + r.getState() + " " + r.getEnvList())
                 .containsExactly("web stopping [PORT=81]", "db running [A=1]");
     }
 
@@ -105,12 +105,12 @@ class StateStoreTest {
                     false)));
         }
         StateStore again = new StateStore(dir); // its frames are read back, then rewritten
-        assertThat(again.readAll()).extracting(r -> List.copyOf(r.getEnvList())).containsExactly(env);
+        assertThat(again.takeAll()).extracting(r -> List.copyOf(r.getEnvList())).containsExactly(env);
         again.record(List.of(new InstanceSnapshot("web", "", Goal.STOP, JobState.STOPPING, env,
                 Map.of(ProcessKind.MAIN, 7L), false)));
         again.record(List.of(new InstanceSnapshot("web", "", Goal.STOP, JobState.KILLED, env,
                 Map.of(ProcessKind.MAIN, 7L), false)));
-        assertThat(new StateStore(dir).readAll()).extracting(r -> r.getState() + " " + r.getEnvList())
+        assertThat(new StateStore(dir).takeAll()).extracting(r -> r.getState() + " " + r.getEnvList())
                 .containsExactly("killed " + env);
     }
 
@@ -122,7 +122,43 @@ class StateStoreTest {
         }
         store.forget("b", "");
         assertThat(Files.size(dir.resolve("journal"))).isLessThan(300 * 1024);
-        assertThat(summary(new StateStore(dir).readAll())).containsExactly("a start/running [main:2999]");
+        assertThat(summary(new StateStore(dir).takeAll())).containsExactly("a start/running [main:2999]");
+    }
+
+    @Test
+    void compactionsCopyEachInstancesLatestFrameWhereverItIs() throws Exception {
+        StateStore store = new StateStore(dir);
+        java.util.Random random = new java.util.Random(42);
+        Map<String, Long> expected = new java.util.TreeMap<>();
+        long pid = 1;
+        for (int round = 0; round < 6000; round++) {
+            List<InstanceSnapshot> batch = new ArrayList<>();
+            for (int i = random.nextInt(4); i >= 0; i--) {
+                String job = "j" + random.nextInt(60);
+                if (random.nextInt(10) == 0) {
+                    batch.add(gone(job));
+                    expected.remove(job);
+                } else {
+                    batch.add(running(job, pid));
+                    expected.put(job, pid++);
+                }
+            }
+            store.record(batch);
+        }
+        assertThat(Files.size(dir.resolve("journal"))).isLessThan(300 * 1024); // ~750 KB written
+        Map<String, Long> read = new java.util.TreeMap<>();
+        for (InstanceRecord r : new StateStore(dir).takeAll()) {
+            read.put(r.getJob(), r.getProcesses(0).getPid());
+        }
+        assertThat(read).isEqualTo(expected);
+    }
+
+    @Test
+    void thePreviousRecordsAreHandedOverOnce() throws Exception {
+        new StateStore(dir).record(List.of(running("a", 1)));
+        StateStore again = new StateStore(dir);
+        assertThat(again.takeAll()).hasSize(1);
+        assertThat(again.takeAll()).isEmpty();
     }
 
     @Test
@@ -131,9 +167,9 @@ class StateStoreTest {
         InstanceRecord old = InstanceRecord.newBuilder().setJob("old").setGoal("start").setState("running").build();
         Files.write(legacy.resolve(StateStoreLegacyName.of("old", "")), old.toByteArray());
 
-        assertThat(summary(new StateStore(dir).readAll())).containsExactly("old start/running []");
+        assertThat(summary(new StateStore(dir).takeAll())).containsExactly("old start/running []");
         assertThat(Files.list(legacy).toList()).isEmpty();
-        assertThat(summary(new StateStore(dir).readAll())).containsExactly("old start/running []");
+        assertThat(summary(new StateStore(dir).takeAll())).containsExactly("old start/running []");
     }
 
     /** The earlier layout's file names: HEX(job)#HEX(instance).state. */
@@ -152,6 +188,6 @@ class StateStoreTest {
             burst.add(running("s" + i, 100_000 + i));
         }
         store.record(burst);
-        assertThat(new StateStore(dir).readAll()).hasSize(1000);
+        assertThat(new StateStore(dir).takeAll()).hasSize(1000);
     }
 }

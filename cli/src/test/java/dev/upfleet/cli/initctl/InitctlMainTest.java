@@ -28,7 +28,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** initctl end to end: argv → exact stdout, stderr and exit code, against a real ControlServer and a fake engine. */
 class InitctlMainTest {
-    /** What the cluster verbs say on an agent started without --controller (its gateway is unimplemented). */
+    /** What the cluster verbs say on an agent started without --controller (it serves no Cluster service). */
     private static final String STANDALONE = "this agent is not part of a cluster (it runs without --controller)";
 
     private static final String TRY = "Try `initctl --help' for more information.\n";
