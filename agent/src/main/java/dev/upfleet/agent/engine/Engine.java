@@ -491,7 +491,8 @@ public final class Engine {
 
     /** Expands the {@code instance} template against a start environment (§6.9). */
     static Expander.Result expandInstance(JobClass def, List<String> env) {
-        return Expander.expand(def.instance(), Environ.toMap(env));
+        // Only a '$' refers to the environment: most classes have no instance stanza, and a start needs no map then.
+        return Expander.expand(def.instance(), def.instance().indexOf('$') < 0 ? Map.of() : Environ.toMap(env));
     }
 
     /** Global table, then the class's env stanzas (§6.7 steps 1–2). */

@@ -56,8 +56,9 @@ final class ExprState {
     ExprState(EventExpr expr) {
         this.expr = expr;
         this.root = build(expr);
-        this.eventNames = Set.copyOf(expr.leaves().stream().map(EventExpr.Match::name).toList());
-        this.expands = expr.leaves().stream().anyMatch(m -> m.args().stream().anyMatch(a -> a.indexOf('$') >= 0));
+        List<EventExpr.Match> leaves = expr.leaves();
+        this.eventNames = Set.copyOf(leaves.stream().map(EventExpr.Match::name).toList());
+        this.expands = leaves.stream().anyMatch(m -> m.args().stream().anyMatch(a -> a.indexOf('$') >= 0));
     }
 
     EventExpr expr() {

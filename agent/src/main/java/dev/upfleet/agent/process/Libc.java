@@ -1,6 +1,6 @@
 package dev.upfleet.agent.process;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -12,6 +12,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 
@@ -548,12 +549,25 @@ public final class Libc {
         return pid.get(JAVA_INT, 0);
     }
 
+    /**
+     * A NULL-terminated {@code char *[]} of the strings, all of them in one block: a spawn passes some 40 (its argv
+     * and environment), and one native allocation per string cost a malloc, a free and two Java objects each.
+     */
     private static MemorySegment cStrings(Arena arena, List<String> strings) {
-        MemorySegment array = arena.allocate(ADDRESS, strings.size() + 1L);
-        for (int i = 0; i < strings.size(); i++) {
-            array.setAtIndex(ADDRESS, i, arena.allocateFrom(strings.get(i)));
+        byte[][] encoded = new byte[strings.size()][];
+        long chars = 0;
+        for (int i = 0; i < encoded.length; i++) {
+            encoded[i] = strings.get(i).getBytes(StandardCharsets.UTF_8);
+            chars += encoded[i].length + 1L;
         }
-        array.setAtIndex(ADDRESS, strings.size(), MemorySegment.NULL);
-        return array;
+        long pointers = JAVA_LONG.byteSize() * (encoded.length + 1L); // pointers are longs on LP64 (see the handles)
+        MemorySegment block = arena.allocate(pointers + chars, JAVA_LONG.byteAlignment());
+        long at = pointers; // a confined arena's memory is zeroed: every NUL and the final NULL are there already
+        for (int i = 0; i < encoded.length; i++) {
+            MemorySegment.copy(encoded[i], 0, block, JAVA_BYTE, at, encoded[i].length);
+            block.setAtIndex(JAVA_LONG, i, block.address() + at);
+            at += encoded[i].length + 1L;
+        }
+        return block;
     }
 }

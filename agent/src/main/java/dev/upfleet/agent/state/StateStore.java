@@ -6,7 +6,6 @@ import dev.upfleet.agent.process.ProcessIdentity;
 import dev.upfleet.core.job.ProcessKind;
 import dev.upfleet.proto.state.v1.InstanceRecord;
 import dev.upfleet.proto.state.v1.ProcessRecord;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -133,7 +132,7 @@ public final class StateStore implements AutoCloseable {
         if (changes.isEmpty()) {
             return;
         }
-        Batch batch = new Batch(changes.size() * 512);
+        Batch batch = new Batch();
         for (InstanceSnapshot s : changes) {
             String key = key(s.job(), s.instance());
             List<Long> before = pidsByKey.remove(key);
@@ -145,7 +144,7 @@ public final class StateStore implements AutoCloseable {
                 }
             }
             if (s.gone()) {
-                batch.add(key, tombstone(s.job(), s.instance()).toByteArray(), false);
+                batch.add(key, tombstone(s.job(), s.instance()).toByteArray(), List.of(), false);
                 continue;
             }
             pidsByKey.put(key, List.copyOf(s.pids().values()));
@@ -158,21 +157,17 @@ public final class StateStore implements AutoCloseable {
                 record.addProcesses(ProcessRecord.newBuilder().setKind(p.getKey().wireName()).setPid(id.pid())
                         .setStartTime(id.startTime()));
             }
-            // A message's fields may come in any order: the env fields, encoded straight from the snapshot's list
-            // (not copied into the builder first), are appended to the rest.
-            byte[] rest = record.build().toByteArray();
-            byte[] env = encodeEnv(s.env());
-            byte[] payload = java.util.Arrays.copyOf(rest, rest.length + env.length);
-            System.arraycopy(env, 0, payload, rest.length, env.length);
-            batch.add(key, payload, true);
+            // A message's fields may come in any order: the env fields, encoded straight from the snapshot's list into
+            // the batch (not copied into the builder first), follow the rest.
+            batch.add(key, record.build().toByteArray(), s.env(), true);
         }
         append(batch);
     }
 
     /** Removes one instance's record (it was not re-adopted). */
     public void forget(String job, String instance) {
-        Batch batch = new Batch(64);
-        batch.add(key(job, instance), tombstone(job, instance).toByteArray(), false);
+        Batch batch = new Batch();
+        batch.add(key(job, instance), tombstone(job, instance).toByteArray(), List.of(), false);
         append(batch);
     }
 
@@ -184,42 +179,52 @@ public final class StateStore implements AutoCloseable {
      * write succeeded, so that every span always points at a whole frame in the journal.
      */
     private static final class Batch {
-        /** One frame of the batch: a live record's, or a tombstone's. */
-        record Frame(String key, int offset, int length, boolean live) {}
+        /**
+         * One frame of the batch, a live record's or a tombstone's, at {@code offset}: its payload is {@code head}
+         * followed by {@code env} as {@code InstanceRecord.env} fields, {@code length} bytes with the header.
+         */
+        record Frame(String key, byte[] head, List<String> env, int offset, int length, boolean live) {}
 
-        final ByteArrayOutputStream bytes;
         final List<Frame> frames = new ArrayList<>();
+        int size;
 
-        Batch(int capacity) {
-            bytes = new ByteArrayOutputStream(capacity);
-        }
-
-        void add(String key, byte[] payload, boolean live) {
-            CRC32C crc = new CRC32C();
-            crc.update(payload);
-            frames.add(new Frame(key, bytes.size(), HEADER + payload.length, live));
-            bytes.writeBytes(ByteBuffer.allocate(HEADER).putInt(payload.length).putInt((int) crc.getValue()).array());
-            bytes.writeBytes(payload);
-        }
-    }
-
-    /** An environment's encoding as {@code InstanceRecord.env} fields. */
-    private static byte[] encodeEnv(List<String> env) {
-        int size = 0;
-        for (String e : env) {
-            size += CodedOutputStream.computeStringSize(InstanceRecord.ENV_FIELD_NUMBER, e);
-        }
-        byte[] encoded = new byte[size];
-        CodedOutputStream coded = CodedOutputStream.newInstance(encoded);
-        try {
+        void add(String key, byte[] head, List<String> env, boolean live) {
+            int length = HEADER + head.length;
             for (String e : env) {
-                coded.writeString(InstanceRecord.ENV_FIELD_NUMBER, e);
+                length += CodedOutputStream.computeStringSize(InstanceRecord.ENV_FIELD_NUMBER, e);
             }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // the array was sized for exactly these fields
+            frames.add(new Frame(key, head, env, size, length, live));
+            size += length;
         }
-        coded.checkNoSpaceLeft();
-        return encoded;
+
+        /**
+         * The frames, encoded into one array of exactly their size: a boot's batch holds every job's environment, and
+         * growing a stream and copying it out made the journal the agent's largest allocator.
+         */
+        byte[] encode() {
+            byte[] out = new byte[size];
+            ByteBuffer headers = ByteBuffer.wrap(out);
+            CRC32C crc = new CRC32C();
+            for (Frame f : frames) {
+                int payload = f.offset() + HEADER;
+                int payloadLength = f.length() - HEADER;
+                System.arraycopy(f.head(), 0, out, payload, f.head().length);
+                CodedOutputStream coded = CodedOutputStream.newInstance(out, payload + f.head().length,
+                        payloadLength - f.head().length);
+                try {
+                    for (String e : f.env()) {
+                        coded.writeString(InstanceRecord.ENV_FIELD_NUMBER, e);
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e); // the frame was sized for exactly these fields
+                }
+                coded.checkNoSpaceLeft();
+                crc.reset();
+                crc.update(out, payload, payloadLength);
+                headers.putInt(f.offset(), payloadLength).putInt(f.offset() + 4, (int) crc.getValue());
+            }
+            return out;
+        }
     }
 
     private static InstanceRecord tombstone(String job, String instance) {
@@ -248,7 +253,7 @@ public final class StateStore implements AutoCloseable {
     }
 
     private void append(Batch batch) {
-        ByteBuffer data = ByteBuffer.wrap(batch.bytes.toByteArray());
+        ByteBuffer data = ByteBuffer.wrap(batch.encode());
         long start = journalBytes;
         try {
             if (out == null) {
@@ -363,13 +368,13 @@ public final class StateStore implements AutoCloseable {
 
     /** Writes a fresh journal holding exactly {@code records} and swaps it in atomically. */
     private void rewrite(Iterable<InstanceRecord> records) throws IOException {
-        Batch batch = new Batch(4096);
+        Batch batch = new Batch();
         for (InstanceRecord r : records) {
-            batch.add(key(r.getJob(), r.getInstance()), r.toByteArray(), true);
+            batch.add(key(r.getJob(), r.getInstance()), r.toByteArray(), List.of(), true);
         }
         Path fresh = dir.resolve(JOURNAL + ".new");
-        Files.write(fresh, batch.bytes.toByteArray());
-        swapIn(fresh, batch.bytes.size());
+        Files.write(fresh, batch.encode());
+        swapIn(fresh, batch.size);
         live.clear();
         liveBytes = 0;
         apply(batch, 0);

@@ -98,5 +98,9 @@ class LibcTest {
         String line = "42 (a) b (c)) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 98765 1000 100 184 0 0";
         ProcStat s = ProcStat.parse(42, line);
         assertThat(s).isEqualTo(new ProcStat(42, 'S', 1, 42, 42, 98765));
+        assertThat(ProcStat.parse(7, "7 (x) Z 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5\n").startTime()).isEqualTo(5);
+        assertThatThrownBy(() -> ProcStat.parse(7, "7 (x) S 1 7 7 0")).isInstanceOf(RuntimeException.class);
+        assertThat(ProcStat.read(ProcessHandle.current().pid())).get()
+                .satisfies(self -> assertThat(self.startTime()).isPositive());
     }
 }

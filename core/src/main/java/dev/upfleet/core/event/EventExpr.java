@@ -43,6 +43,9 @@ public sealed interface EventExpr {
 
     /** Leaves from left to right. */
     default List<Match> leaves() {
+        if (this instanceof Match m) {
+            return List.of(m); // most job files: "start on startup", "stop on runlevel [!2345]"
+        }
         List<Match> out = new ArrayList<>();
         Deque<EventExpr> todo = new ArrayDeque<>();
         todo.push(this);
