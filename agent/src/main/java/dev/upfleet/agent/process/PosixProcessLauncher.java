@@ -73,6 +73,8 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
     private final Baseline baseline;
     private final AttributeChain attributes;
     private final LogPump pump;
+    /** Null when logs go through pipes ({@link Options#forcePipeLogs}). */
+    private final PtySpare ptys;
     private final ChildTable children;
     private final ScheduledExecutorService timers;
     private final Semaphore childHint = new Semaphore(0);
@@ -93,6 +95,7 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
         this.baseline = Baseline.current();
         this.attributes = new AttributeChain(baseline, new Accounts(options.etc()));
         this.pump = new LogPump(options.maxOpenLogs());
+        this.ptys = options.forcePipeLogs() ? null : new PtySpare();
         this.timers = Executors.newSingleThreadScheduledExecutor(
                 r -> Thread.ofPlatform().name("upfleet-follow").daemon().unstarted(r));
         this.children = new ChildTable(observer, self, timers, options.daemonSettle().toMillis());
@@ -117,7 +120,7 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
         Optional<String> profile = appArmorProfile(request);
         Stdio stdio;
         try {
-            stdio = Stdio.forConsole(job.console(), !options.forcePipeLogs(), options.console());
+            stdio = Stdio.forConsole(job.console(), ptys, options.console());
         } catch (LibcException e) {
             throw new SpawnException("unable to open console: " + Libc.strerror(e.errno()), e);
         }
@@ -128,7 +131,7 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
             boolean ctty = job.console() == Console.OWNER && stdio.onConsole() && baseline.sysAdmin();
             var extras = new AttributeChain.Extras(ctty, profile, job.debug(), request.kind() == ProcessKind.SECURITY);
             plan = attributes.plan(job, CommandLine.argv(request.command()), request.env(), extras);
-            if (!plan.wrapped() && !java.nio.file.Files.isDirectory(Path.of(plan.chdir()))) {
+            if (!plan.wrapped() && !"/".equals(plan.chdir()) && !java.nio.file.Files.isDirectory(Path.of(plan.chdir()))) {
                 throw new SpawnException("unable to change working directory: " + Libc.strerror(Libc.ENOENT));
             }
         } catch (SpawnException e) {
@@ -155,6 +158,9 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
             } catch (LibcException e) {
                 Libc.closeQuietly(stdio.parentEnd()); // the child then writes into a closed pipe/pty: as console none
             }
+        }
+        if (ptys != null && job.console() == Console.LOG) {
+            ptys.refill(); // for the next spawn, now that this one's child runs
         }
         return pid;
     }
@@ -274,5 +280,8 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
         }
         timers.shutdownNow();
         pump.close();
+        if (ptys != null) {
+            ptys.close();
+        }
     }
 }

@@ -20,7 +20,7 @@ record Stdio(List<FileAction> actions, int parentEnd, int childEnd, boolean onCo
      * when the console cannot be opened: Upstart then fails the spawn ("unable to open console"), where {@code console
      * output} falls back to none.
      */
-    static Stdio forConsole(Console console, boolean allowPty, String consolePath) throws LibcException {
+    static Stdio forConsole(Console console, PtySpare ptys, String consolePath) throws LibcException {
         return switch (console) {
             case NONE -> none();
             // We are not PID 1: the console may not be ours to open. When it opens, use it (console owner then also
@@ -33,7 +33,7 @@ record Stdio(List<FileAction> actions, int parentEnd, int childEnd, boolean onCo
                 }
             }
             case OWNER -> console(consolePath);
-            case LOG -> log(allowPty);
+            case LOG -> log(ptys);
         };
     }
 
@@ -50,17 +50,17 @@ record Stdio(List<FileAction> actions, int parentEnd, int childEnd, boolean onCo
                 new FileAction.Dup2(fd, 0), new FileAction.Dup2(fd, 1), new FileAction.Dup2(fd, 2))), -1, fd, true);
     }
 
-    /** A pty (lines end in \r\n, as in Upstart); a pipe when no pty is left (kernel.pty.max) or ptys are off. */
-    private static Stdio log(boolean allowPty) {
-        if (allowPty) {
-            int master = -1;
+    /**
+     * A pty (lines end in \r\n, as in Upstart); a pipe when no pty is left (kernel.pty.max) or ptys are off
+     * ({@code ptys} null).
+     */
+    private static Stdio log(PtySpare ptys) {
+        if (ptys != null) {
             try {
-                master = Libc.posixOpenpt(Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC);
-                Libc.grantpt(master);
-                Libc.unlockpt(master);
-                return logged(master, openSlave(master));
+                PtySpare.Pair pty = ptys.take();
+                return logged(pty.master(), pty.slave());
             } catch (LibcException e) {
-                Libc.closeQuietly(master);
+                // none left: a pipe
             }
         }
         try {
@@ -71,15 +71,6 @@ record Stdio(List<FileAction> actions, int parentEnd, int childEnd, boolean onCo
         }
     }
 
-    /** Through the master (two native calls and a path lookup fewer per spawn), else, before Linux 4.13, by name. */
-    private static int openSlave(int master) throws LibcException {
-        int flags = Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC;
-        try {
-            return Libc.openPtyPeer(master, flags);
-        } catch (LibcException e) {
-            return Libc.open(Libc.ptsname(master), flags, 0); // EINVAL/ENOTTY: no TIOCGPTPEER here
-        }
-    }
 
     private static Stdio logged(int parentEnd, int childEnd) {
         return new Stdio(withCloseFrom(List.of(
