@@ -46,6 +46,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -95,6 +97,30 @@ public final class Agent implements AutoCloseable {
     private void boot() throws Exception {
         Files.createDirectories(settings.logDir());
         Files.createDirectories(settings.stateDir());
+        List<Path> confDirs = new ArrayList<>(settings.confDirs());
+        ReplicatedJobs replicated = null;
+        if (settings.cluster() != null) {
+            replicated = new ReplicatedJobs(settings.stateDir());
+            confDirs.add(replicated.dir());
+        }
+        // Watched before they are first read, so that no change is missed: one during the boot is rescanned once the
+        // engine runs (below).
+        AtomicReference<Runnable> onConfChange = new AtomicReference<>();
+        AtomicBoolean changedDuringBoot = new AtomicBoolean();
+        onConfChange.set(() -> changedDuringBoot.set(true));
+        ConfWatcher confWatcher = new ConfWatcher(confDirs, () -> onConfChange.get().run());
+        resources.add(confWatcher);
+        confWatcher.start();
+        // The job files are read and parsed first thing, on a thread of their own, while the native calls are bound
+        // and the engine is built; the engine thread then only installs the classes.
+        CompletableFuture<ConfLoader.Scan> firstScan = new CompletableFuture<>();
+        Thread.ofPlatform().name("upfleet-conf").daemon().start(() -> {
+            try {
+                firstScan.complete(ConfLoader.scanAll(confDirs));
+            } catch (RuntimeException | Error e) {
+                firstScan.completeExceptionally(e);
+            }
+        });
         List<EngineObserver> observers = new ArrayList<>();
         observers.add(new EngineObserver() {
             @Override
@@ -129,12 +155,6 @@ public final class Agent implements AutoCloseable {
         loop.start();
         resources.add(loop);
 
-        List<Path> confDirs = new ArrayList<>(settings.confDirs());
-        ReplicatedJobs replicated = null;
-        if (settings.cluster() != null) {
-            replicated = new ReplicatedJobs(settings.stateDir());
-            confDirs.add(replicated.dir());
-        }
         confLoader = new ConfLoader(confDirs, new ConfLoader.Sink() {
             @Override
             public void load(JobClass job) {
@@ -154,7 +174,7 @@ public final class Agent implements AutoCloseable {
         // The engine thread loads the configuration and re-adopts jobs while this thread builds the control server
         // (start-up work that overlaps on a multi-core machine). Both tasks are queued before the socket exists, so
         // every request is handled after them; the boot events are queued once both are done.
-        CompletableFuture<Void> loaded = onLoopLater(() -> confLoader.rescan(false));
+        CompletableFuture<Void> loaded = onLoopLater(() -> confLoader.apply(firstScan.join()));
 
         StateStore store = new StateStore(settings.stateDir());
         resources.add(store);
@@ -194,9 +214,10 @@ public final class Agent implements AutoCloseable {
                 clusterLink.configurationChanged();
             }
         };
-        ConfWatcher confWatcher = new ConfWatcher(confDirs, () -> loop.post(rescan));
-        resources.add(confWatcher);
-        confWatcher.start();
+        onConfChange.set(() -> loop.post(rescan));
+        if (changedDuringBoot.get()) {
+            loop.post(rescan);
+        }
 
         reloadConfiguration = () -> {
             confLoader.rescan(true);

@@ -38,11 +38,17 @@ final class CommandLine {
         };
     }
 
+    /** The words between spaces, tabs, CRs and LFs (scanned, not split by a regex compiled on every spawn). */
     static List<String> split(String text) {
         List<String> out = new ArrayList<>();
-        for (String word : text.trim().split("[ \t\r\n]+")) {
-            if (!word.isEmpty()) {
-                out.add(word);
+        int start = -1;
+        for (int i = 0; i <= text.length(); i++) {
+            boolean blank = i == text.length() || " \t\r\n".indexOf(text.charAt(i)) >= 0;
+            if (blank && start >= 0) {
+                out.add(text.substring(start, i));
+                start = -1;
+            } else if (!blank && start < 0) {
+                start = i;
             }
         }
         return out;

@@ -58,10 +58,10 @@ public final class StateStore implements AutoCloseable {
     private final Map<Long, ProcessIdentity> identities = new HashMap<>();
     private final Map<String, List<Long>> pidsByKey = new HashMap<>();
     /**
-     * Where each live instance's latest frame is in the journal, in the order they were written (a frame replaced is
+     * Where each live instance's frames are in the journal, in the order they were written (an instance changed is
      * re-inserted last): a compaction copies these ranges as they are, and their sizes make the compaction threshold.
      */
-    private final Map<String, Span> live = new LinkedHashMap<>();
+    private final Map<String, Live> live = new LinkedHashMap<>();
     private List<InstanceRecord> previous;
     private long liveBytes;
     private long journalBytes;
@@ -133,8 +133,10 @@ public final class StateStore implements AutoCloseable {
             return;
         }
         Batch batch = new Batch();
+        java.util.Set<String> inBatch = new java.util.HashSet<>();
         for (InstanceSnapshot s : changes) {
             String key = key(s.job(), s.instance());
+            boolean firstInBatch = inBatch.add(key);
             List<Long> before = pidsByKey.remove(key);
             if (before != null) {
                 for (Long pid : before) {
@@ -144,7 +146,7 @@ public final class StateStore implements AutoCloseable {
                 }
             }
             if (s.gone()) {
-                batch.add(key, tombstone(s.job(), s.instance()).toByteArray(), List.of(), false);
+                batch.add(key, tombstone(s.job(), s.instance()).toByteArray(), List.of(), null, false);
                 continue;
             }
             pidsByKey.put(key, List.copyOf(s.pids().values()));
@@ -157,9 +159,13 @@ public final class StateStore implements AutoCloseable {
                 record.addProcesses(ProcessRecord.newBuilder().setKind(p.getKey().wireName()).setPid(id.pid())
                         .setStartTime(id.startTime()));
             }
-            // A message's fields may come in any order: the env fields, encoded straight from the snapshot's list into
+            // The environment, some 1.3 KB of every record, rarely changes between transitions: a record whose instance's
+            // last record has the same one says so instead (a boot then writes it once per job, not eight times). A
+            // message's fields may come in any order: the env fields, encoded straight from the snapshot's list into
             // the batch (not copied into the builder first), follow the rest.
-            batch.add(key, record.build().toByteArray(), s.env(), true);
+            Live last = firstInBatch ? live.get(key) : null; // a key twice in a batch: the first is not applied yet
+            boolean same = last != null && last.envList().equals(s.env());
+            batch.add(key, record.setEnvAsBefore(same).build().toByteArray(), same ? List.of() : s.env(), s.env(), same);
         }
         append(batch);
     }
@@ -167,12 +173,22 @@ public final class StateStore implements AutoCloseable {
     /** Removes one instance's record (it was not re-adopted). */
     public void forget(String job, String instance) {
         Batch batch = new Batch();
-        batch.add(key(job, instance), tombstone(job, instance).toByteArray(), List.of(), false);
+        batch.add(key(job, instance), tombstone(job, instance).toByteArray(), List.of(), null, false);
         append(batch);
     }
 
-    /** A live instance's latest frame: {@code length} bytes from {@code position} of the journal. */
+    /** A frame: {@code length} bytes from {@code position} of the journal. */
     private record Span(long position, int length) {}
+
+    /**
+     * A live instance: its latest frame, and the latest that carries its environment {@code envList} (the same one, or
+     * an earlier one when the later say {@code env_as_before}).
+     */
+    private record Live(Span state, Span env, List<String> envList) {
+        long bytes() {
+            return state.length() + (env.equals(state) ? 0 : env.length());
+        }
+    }
 
     /**
      * The frames of one append, and which instances they make live or remove: applied to {@link #live} only once the
@@ -180,20 +196,22 @@ public final class StateStore implements AutoCloseable {
      */
     private static final class Batch {
         /**
-         * One frame of the batch, a live record's or a tombstone's, at {@code offset}: its payload is {@code head}
-         * followed by {@code env} as {@code InstanceRecord.env} fields, {@code length} bytes with the header.
+         * One frame of the batch at {@code offset}, {@code length} bytes with the header: its payload is {@code head}
+         * followed by {@code env} as {@code InstanceRecord.env} fields. {@code envList} is the instance's environment,
+         * null for a tombstone; {@code sameEnv} says the record refers to the instance's previous one for it.
          */
-        record Frame(String key, byte[] head, List<String> env, int offset, int length, boolean live) {}
+        record Frame(String key, byte[] head, List<String> env, List<String> envList, boolean sameEnv, int offset,
+                     int length) {}
 
         final List<Frame> frames = new ArrayList<>();
         int size;
 
-        void add(String key, byte[] head, List<String> env, boolean live) {
+        void add(String key, byte[] head, List<String> env, List<String> envList, boolean sameEnv) {
             int length = HEADER + head.length;
             for (String e : env) {
                 length += CodedOutputStream.computeStringSize(InstanceRecord.ENV_FIELD_NUMBER, e);
             }
-            frames.add(new Frame(key, head, env, size, length, live));
+            frames.add(new Frame(key, head, env, envList, sameEnv, size, length));
             size += length;
         }
 
@@ -238,18 +256,28 @@ public final class StateStore implements AutoCloseable {
     /** Makes the batch's frames the live ones, as if they had been written at {@code start} of the journal. */
     private void apply(Batch batch, long start) {
         for (Batch.Frame f : batch.frames) {
-            track(f.key(), f.live() ? new Span(start + f.offset(), f.length()) : null);
+            if (f.envList() == null) {
+                track(f.key(), null);
+            } else {
+                track(f.key(), next(live.get(f.key()), new Span(start + f.offset(), f.length()), f.sameEnv(),
+                        f.envList()));
+            }
         }
     }
 
-    /** Makes {@code span} the key's live frame, or removes the key with null. */
-    private void track(String key, Span span) {
-        Span old = live.remove(key); // re-inserted last: the map keeps the order of the journal
-        if (span != null) {
-            live.put(key, span);
-            liveBytes += span.length();
+    /** The instance after a new frame: one saying {@code env_as_before} keeps the frame with the environment. */
+    private static Live next(Live old, Span frame, boolean sameEnv, List<String> env) {
+        return sameEnv && old != null ? new Live(frame, old.env(), old.envList()) : new Live(frame, frame, env);
+    }
+
+    /** Makes {@code next} the key's live frames, or removes the key with null. */
+    private void track(String key, Live next) {
+        Live old = live.remove(key); // re-inserted last: the map keeps the order of the journal
+        if (next != null) {
+            live.put(key, next);
+            liveBytes += next.bytes();
         }
-        liveBytes -= old == null ? 0 : old.length();
+        liveBytes -= old == null ? 0 : old.bytes();
     }
 
     private void append(Batch batch) {
@@ -267,10 +295,12 @@ public final class StateStore implements AutoCloseable {
             LOG.warn("state directory: cannot write {}: {}", journal, e.getMessage());
             // A part written would end a replay there: cut it, so that the next append follows the last whole frame.
             journalBytes = start;
-            try {
-                out.truncate(start);
-            } catch (IOException | RuntimeException ignored) {
-                // the channel is gone too: the next append reopens the file and writes at the same offset
+            if (out != null) {
+                try {
+                    out.truncate(start);
+                } catch (IOException ignored) {
+                    // the next append writes at the same offset, over what this one left
+                }
             }
             closeQuietly();
             return;
@@ -285,42 +315,70 @@ public final class StateStore implements AutoCloseable {
         }
     }
 
-    /** Rewrites the journal with the live frames only, copied from the journal in the order they were written. */
+    /**
+     * Rewrites the journal with the live frames only, copied from the journal: per instance the frame with its
+     * environment, when older, then its latest.
+     */
     private void compact() throws IOException {
         Path fresh = dir.resolve(JOURNAL + ".new");
-        long written = 0;
         try (FileChannel to = FileChannel.open(fresh, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            Map<String, Span> moved = new LinkedHashMap<>();
-            long runStart = -1;
-            long runEnd = -1;
-            for (Map.Entry<String, Span> e : live.entrySet()) {
-                Span span = e.getValue();
-                if (span.position() != runEnd) { // adjacent frames are copied as one range
-                    written += copy(runStart, runEnd, to, written);
-                    runStart = span.position();
-                }
-                runEnd = span.position() + span.length();
-                moved.put(e.getKey(), new Span(written + span.position() - runStart, span.length()));
+            Copier copier = new Copier(out, to);
+            Map<String, Live> moved = new LinkedHashMap<>();
+            for (Map.Entry<String, Live> e : live.entrySet()) {
+                Live l = e.getValue();
+                Span env = l.env().equals(l.state()) ? null : copier.place(l.env());
+                Span state = copier.place(l.state());
+                moved.put(e.getKey(), new Live(state, env == null ? state : env, l.envList()));
             }
-            written += copy(runStart, runEnd, to, written);
-            swapIn(fresh, written);
+            swapIn(fresh, copier.finish());
             live.clear();
             live.putAll(moved);
         }
     }
 
-    /** Copies the journal's bytes [from, to) to {@code target} at {@code at}; returns their number. */
-    private long copy(long from, long to, FileChannel target, long at) throws IOException {
-        long done = 0;
-        while (from + done < to) {
-            long n = out.transferTo(from + done, to - from - done, target.position(at + done));
-            if (n <= 0) {
-                throw new IOException("journal shorter than its frames");
-            }
-            done += n;
+    /** Copies frames from one journal to the next, adjacent ones as one range. */
+    private static final class Copier {
+        private final FileChannel from;
+        private final FileChannel to;
+        private long written;
+        private long runStart = -1;
+        private long runEnd = -1;
+
+        Copier(FileChannel from, FileChannel to) {
+            this.from = from;
+            this.to = to;
         }
-        return done;
+
+        /** Where {@code span} will be in the new journal. */
+        Span place(Span span) throws IOException {
+            if (span.position() != runEnd) {
+                flush();
+                runStart = span.position();
+            }
+            runEnd = span.position() + span.length();
+            return new Span(written + span.position() - runStart, span.length());
+        }
+
+        /** Copies what is left; returns the new journal's length. */
+        long finish() throws IOException {
+            flush();
+            return written;
+        }
+
+        private void flush() throws IOException {
+            long done = 0;
+            while (runStart + done < runEnd) {
+                long n = from.transferTo(runStart + done, runEnd - runStart - done, to.position(written + done));
+                if (n <= 0) {
+                    throw new IOException("journal shorter than its frames");
+                }
+                done += n;
+            }
+            written += done;
+            runStart = -1;
+            runEnd = -1;
+        }
     }
 
     /**
@@ -355,13 +413,18 @@ public final class StateStore implements AutoCloseable {
             Span span = new Span(whole, (int) (data.position() - whole));
             whole = data.position();
             String key = key(r.getJob(), r.getInstance());
-            found.remove(key); // re-inserted last: the map keeps the order of the latest changes
+            InstanceRecord before = found.remove(key); // re-inserted last: the map keeps the order of the latest changes
             if (r.getGoal().isEmpty()) {
                 track(key, null);
-            } else {
-                found.put(key, r);
-                track(key, span);
+                continue;
             }
+            boolean sameEnv = r.getEnvAsBefore();
+            if (sameEnv) {
+                r = r.toBuilder().setEnvAsBefore(false).addAllEnv(before == null ? List.of() : before.getEnvList())
+                        .build();
+            }
+            found.put(key, r);
+            track(key, next(live.get(key), span, sameEnv, List.copyOf(r.getEnvList())));
         }
         return whole;
     }
@@ -370,7 +433,7 @@ public final class StateStore implements AutoCloseable {
     private void rewrite(Iterable<InstanceRecord> records) throws IOException {
         Batch batch = new Batch();
         for (InstanceRecord r : records) {
-            batch.add(key(r.getJob(), r.getInstance()), r.toByteArray(), List.of(), true);
+            batch.add(key(r.getJob(), r.getInstance()), r.toByteArray(), List.of(), List.copyOf(r.getEnvList()), false);
         }
         Path fresh = dir.resolve(JOURNAL + ".new");
         Files.write(fresh, batch.encode());

@@ -91,6 +91,9 @@ class LibcTest {
         assertThat(CommandLine.resolve("no-such-upfleet", "/bin:/usr/bin")).isEmpty();
         assertThat(CommandLine.pathOf(List.of("A=1", "PATH=/x", "PATH=/y"))).isEqualTo("/y");
         assertThat(CommandLine.pathOf(List.of())).isEqualTo("/bin:/usr/bin");
+        assertThat(CommandLine.split("  /bin/svc\t-x  \r\n y ")).containsExactly("/bin/svc", "-x", "y");
+        assertThat(CommandLine.split("one")).containsExactly("one");
+        assertThat(CommandLine.split(" \t ")).isEmpty();
     }
 
     @Test

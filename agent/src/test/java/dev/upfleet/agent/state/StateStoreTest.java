@@ -126,10 +126,11 @@ class StateStoreTest {
     }
 
     @Test
-    void compactionsCopyEachInstancesLatestFrameWhereverItIs() throws Exception {
+    void compactionsCopyEachInstancesLatestFrameAndItsEnvironmentWhereverTheyAre() throws Exception {
         StateStore store = new StateStore(dir);
         java.util.Random random = new java.util.Random(42);
-        Map<String, Long> expected = new java.util.TreeMap<>();
+        Map<String, String> expected = new java.util.TreeMap<>();
+        Map<String, List<String>> envs = new java.util.HashMap<>();
         long pid = 1;
         for (int round = 0; round < 6000; round++) {
             List<InstanceSnapshot> batch = new ArrayList<>();
@@ -138,19 +139,65 @@ class StateStoreTest {
                 if (random.nextInt(10) == 0) {
                     batch.add(gone(job));
                     expected.remove(job);
-                } else {
-                    batch.add(running(job, pid));
-                    expected.put(job, pid++);
+                    envs.remove(job);
+                    continue;
                 }
+                if (!envs.containsKey(job) || random.nextInt(20) == 0) { // mostly the same environment, now and then a new one
+                    envs.put(job, List.of("JOB=" + job, "ROUND=" + round));
+                }
+                batch.add(new InstanceSnapshot(job, "", Goal.START, JobState.RUNNING, envs.get(job),
+                        Map.of(ProcessKind.MAIN, pid), false));
+                expected.put(job, pid++ + " " + envs.get(job));
             }
             store.record(batch);
         }
-        assertThat(Files.size(dir.resolve("journal"))).isLessThan(300 * 1024); // ~750 KB written
-        Map<String, Long> read = new java.util.TreeMap<>();
+        assertThat(Files.size(dir.resolve("journal"))).isLessThan(300 * 1024); // ~500 KB written
+        Map<String, String> read = new java.util.TreeMap<>();
         for (InstanceRecord r : new StateStore(dir).takeAll()) {
-            read.put(r.getJob(), r.getProcesses(0).getPid());
+            read.put(r.getJob(), r.getProcesses(0).getPid() + " " + r.getEnvList());
         }
         assertThat(read).isEqualTo(expected);
+    }
+
+    @Test
+    void anEnvironmentWrittenOnceBeforeACompactionSurvivesIt() throws Exception {
+        List<String> env = List.of("PORT=80", "NAME=steady");
+        StateStore store = new StateStore(dir);
+        store.record(List.of(new InstanceSnapshot("steady", "", Goal.START, JobState.STARTING, env, Map.of(), false)));
+        for (int i = 0; i < 10_000; i++) {
+            store.record(List.of(running("churn", 1000 + i)));
+            if (i % 1000 == 0) { // records that refer to the first one for the environment
+                store.record(List.of(new InstanceSnapshot("steady", "", Goal.START, JobState.RUNNING, env,
+                        Map.of(ProcessKind.MAIN, (long) i), false)));
+            }
+        }
+        assertThat(Files.size(dir.resolve("journal"))).isLessThan(300 * 1024); // ~600 KB written
+        assertThat(new StateStore(dir).takeAll()).extracting(r -> r.getJob() + " " + r.getEnvList() + " "
+                + r.getProcessesList().stream().map(p -> p.getPid()).toList())
+                .containsExactly("steady [PORT=80, NAME=steady] [9000]", "churn [A=1] [10999]");
+    }
+
+    @Test
+    void anUnchangedEnvironmentIsWrittenOnceAndAnInstanceTwiceInABatchKeepsItsLatest() throws Exception {
+        List<String> env = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            env.add("VARIABLE_" + i + "=" + "x".repeat(30));
+        }
+        StateStore store = new StateStore(dir);
+        for (JobState state : List.of(JobState.STARTING, JobState.PRE_START, JobState.SPAWNED, JobState.POST_START,
+                JobState.RUNNING)) {
+            store.record(List.of(new InstanceSnapshot("web", "", Goal.START, state, env, Map.of(ProcessKind.MAIN, 7L),
+                    false)));
+        }
+        assertThat(Files.size(dir.resolve("journal"))).isLessThan(2 * 40 * 45); // once, not five times
+        List<String> changed = List.of("ONLY=1");
+        store.record(List.of(
+                new InstanceSnapshot("web", "", Goal.STOP, JobState.STOPPING, env, Map.of(ProcessKind.MAIN, 7L), false),
+                gone("web"),
+                new InstanceSnapshot("web", "", Goal.START, JobState.STARTING, changed, Map.of(), false)));
+        store.record(List.of(new InstanceSnapshot("web", "", Goal.START, JobState.PRE_START, changed, Map.of(), false)));
+        assertThat(new StateStore(dir).takeAll()).extracting(r -> r.getState() + " " + r.getEnvList())
+                .containsExactly("pre-start [ONLY=1]");
     }
 
     @Test
