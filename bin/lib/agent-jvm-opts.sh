@@ -2,7 +2,8 @@
 # because an AOT cache (agent/target/app.aot) is only used when the run's options and class path match the training
 # run's.
 # Memory (agent RSS is a goal: bench/results/*.md):
-# - the heap shrinks to 15% free after the full collection that follows the boot burst (Agent.boot);
+# - the heap shrinks to 10% free after the full collection that follows the boot burst (Agent.boot): 0.5 MB less than
+#   15% at 1000 jobs (A/B, two agents each: RSS 63.2-63.3 vs 63.7-63.8 MB);
 # - a young generation of 2 MB, all of it resident once used: 1.1 MB less than 3 MB at 1000 jobs, with no measurable
 #   cost in start-up CPU or restart latency since the journal, /proc reads and spawn argument blocks allocate less
 #   (A/B, three agents each with 1000 jobs: RSS 63.8-63.9 vs 64.9-65.1 MB, CPU to all running 1.30-1.39 vs 1.10-1.49 s);
@@ -20,7 +21,7 @@
 #   agents with 10 jobs each, restart p50 1.45-2.35 vs 2.34-3.24 ms; with 1000 jobs RSS +0.5 MB and no more CPU (those
 #   methods are compiled anyway), with 10 jobs +2.6 MB and 0.3 s more CPU in the background at start-up.
 UPFLEET_AGENT_JVM_OPTS=(-XX:+UnlockExperimentalVMOptions -XX:+AOTCompileEagerly
-    -XX:+UseSerialGC -Xms8m -Xmn2m -Xmx256m -XX:MaxHeapFreeRatio=15 -XX:MinHeapFreeRatio=5 -XX:-ShrinkHeapInSteps
+    -XX:+UseSerialGC -Xms8m -Xmn2m -Xmx256m -XX:MaxHeapFreeRatio=10 -XX:MinHeapFreeRatio=5 -XX:-ShrinkHeapInSteps
     -XX:TrimNativeHeapInterval=1000 -XX:MaxMetaspaceSize=96m -XX:TieredStopAtLevel=1 -Xss512k
     -XX:CompileCommand=quiet -XX:CompileCommand=exclude,jdk.internal.classfile.impl.StackMapGenerator::processBlock
     -Djdk.nio.maxCachedBufferSize=65536)
