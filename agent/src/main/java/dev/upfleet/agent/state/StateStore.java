@@ -17,9 +17,11 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -133,7 +135,7 @@ public final class StateStore implements AutoCloseable {
             return;
         }
         Batch batch = new Batch();
-        java.util.Set<String> inBatch = new java.util.HashSet<>();
+        Set<String> inBatch = new HashSet<>();
         for (InstanceSnapshot s : changes) {
             String key = key(s.job(), s.instance());
             boolean firstInBatch = inBatch.add(key);
