@@ -60,9 +60,9 @@ public final class ConfScanner {
         return out;
     }
 
-    /** Relative path → file, sorted by path, for the regular files of one directory tree. */
+    /** Relative path → file, in libnih's walk order, for the regular files of one directory tree. */
     private static Map<String, Path> files(Path dir) {
-        Map<String, Path> found = new TreeMap<>();
+        Map<String, Path> found = new TreeMap<>(ConfScanner::walkOrder);
         if (!Files.isDirectory(dir)) {
             return found;
         }
@@ -92,6 +92,29 @@ public final class ConfScanner {
             // An unreadable directory defines no jobs; the rest still load.
         }
         return found;
+    }
+
+    /**
+     * libnih's {@code nih_dir_walk} order: the entries of each directory sorted by name, a sub-directory's files
+     * visited where its name sorts (depth first). So {@code a/b.conf} comes before {@code a-b.conf} and
+     * {@code a.conf}, although a plain string sort puts it last ({@code '/'} sorts after {@code '-'} and {@code '.'}).
+     */
+    static int walkOrder(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (true) {
+            int ai = a.indexOf('/', i);
+            int bj = b.indexOf('/', j);
+            String ca = ai < 0 ? a.substring(i) : a.substring(i, ai);
+            String cb = bj < 0 ? b.substring(j) : b.substring(j, bj);
+            int c = ca.compareTo(cb);
+            if (c != 0 || ai < 0 || bj < 0) {
+                // Equal names at one level are a directory and a file of the same name: not both possible.
+                return c != 0 ? c : Integer.compare(ai < 0 ? 0 : 1, bj < 0 ? 0 : 1);
+            }
+            i = ai + 1;
+            j = bj + 1;
+        }
     }
 
     /** libnih's {@code nih_file_ignore}: hidden, backup, editor swap, RCS and packaging leftovers. */
