@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -117,20 +118,27 @@ public final class ConfScanner {
         }
     }
 
-    /** libnih's {@code nih_file_ignore}: hidden, backup, editor swap, RCS and packaging leftovers. */
+    /** libnih's {@code nih_file_ignore}: hidden, backup, editor swap, revision control and packaging leftovers. */
     static boolean ignored(String name) {
-        if (name.startsWith(".") || name.endsWith("~") || name.startsWith("#") && name.endsWith("#")) {
+        return name.startsWith(".") // hidden; also emacs' .#* swap files and .git, .svn, .bzr, .hg, .arch-ids ...
+                || name.endsWith("~") || name.endsWith(".bak") || name.endsWith(".BAK")
+                || (name.length() >= 2 && name.startsWith("#") && name.endsWith("#"))
+                || name.endsWith(".swp") || name.endsWith(".swo") || name.endsWith(".swn")
+                || name.endsWith(",v") || RCS_NAMES.contains(name)
+                || isPackaging(name);
+    }
+
+    private static final Set<String> RCS_NAMES = Set.of("RCS", "CVS", "CVS.adm", "SCCS", "BitKeeper", "{arch}", "_darcs");
+
+    /** {@code *.dpkg-*} (after the last dot), {@code *.rpmsave}, {@code *.rpmorig}, {@code *.rpmnew}, {@code *;XXXXXXXX}. */
+    private static boolean isPackaging(String name) {
+        int dot = name.lastIndexOf('.');
+        String ext = dot < 0 ? "" : name.substring(dot);
+        if (ext.startsWith(".dpkg-") || ext.equals(".rpmsave") || ext.equals(".rpmorig") || ext.equals(".rpmnew")) {
             return true;
         }
-        if (name.equals("CVS") || name.equals("RCS") || name.equals("SCCS") || name.endsWith(",v")) {
-            return true;
-        }
-        for (String suffix : List.of(".swp", ".swo", ".bak", ".orig", ".rej", ".dpkg-old", ".dpkg-new", ".dpkg-dist",
-                ".dpkg-bak", ".dpkg-tmp", ".ucf-old", ".ucf-new", ".ucf-dist", ".rpmsave", ".rpmnew", ".rpmorig")) {
-            if (name.endsWith(suffix)) {
-                return true;
-            }
-        }
-        return false;
+        int semi = name.lastIndexOf(';');
+        return semi >= 0 && name.length() - semi - 1 == 8 && name.substring(semi + 1).chars().allMatch(
+                c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
     }
 }

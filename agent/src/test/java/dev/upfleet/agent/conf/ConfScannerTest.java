@@ -45,4 +45,18 @@ class ConfScannerTest {
         }
         assertThat(ConfScanner.scan(List.of(dir)).keySet()).containsExactly("net/web", "ok");
     }
+
+    /** Spec §1.1: exactly libnih's nih_file_ignore patterns. */
+    @Test
+    void ignoredNamesAreLibnihs() {
+        for (String name : List.of(".hidden", ".#swap", "x~", "x.bak", "x.BAK", "#x#", "x.swp", "x.swo", "x.swn", "x,v",
+                "RCS", "CVS", "CVS.adm", "SCCS", "BitKeeper", "{arch}", "_darcs", "x.dpkg-old", "x.dpkg-anything",
+                "x.rpmsave", "x.rpmorig", "x.rpmnew", "x;0123abCD")) {
+            assertThat(ConfScanner.ignored(name)).as(name).isTrue();
+        }
+        for (String name : List.of("x.conf", "x.orig", "x.rej", "x.ucf-old", "#", "x.rpmnew2", "x;0123abc", "x;0123abcde",
+                "x.dpkg", "dpkg-x", "rcs", "x.Bak")) {
+            assertThat(ConfScanner.ignored(name)).as(name).isFalse();
+        }
+    }
 }
