@@ -138,7 +138,7 @@ class InitctlMainTest {
                 Arguments.of("reload-configuration", 0, "", ""),
                 Arguments.of("notify-disk-writeable", 0, "", ""),
                 // spec §8.7: commands of 1.13's initctl; upfleet has no D-Bus bus and no cgroup manager to use them
-                Arguments.of("notify-dbus-address unix:abstract=/tmp/dbus-x", 0, "", ""),
+                Arguments.of("notify-dbus-address unix:abstract=/com/example/bus", 0, "", ""),
                 Arguments.of("notify-dbus-address", 1, "", "initctl: missing D-Bus address\n" + TRY),
                 Arguments.of("notify-cgroup-manager-address unix:path=/sys/fs/cgroup/cgmanager/sock", 0, "", ""),
                 Arguments.of("notify-cgroup-manager-address", 1, "", "initctl: missing cgroup manager address\n" + TRY),
