@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -60,9 +61,9 @@ public final class ConfScanner {
         return out;
     }
 
-    /** Relative path → file, sorted by path, for the regular files of one directory tree. */
+    /** Relative path → file, in libnih's walk order, for the regular files of one directory tree. */
     private static Map<String, Path> files(Path dir) {
-        Map<String, Path> found = new TreeMap<>();
+        Map<String, Path> found = new TreeMap<>(ConfScanner::walkOrder);
         if (!Files.isDirectory(dir)) {
             return found;
         }
@@ -94,20 +95,50 @@ public final class ConfScanner {
         return found;
     }
 
-    /** libnih's {@code nih_file_ignore}: hidden, backup, editor swap, RCS and packaging leftovers. */
-    static boolean ignored(String name) {
-        if (name.startsWith(".") || name.endsWith("~") || name.startsWith("#") && name.endsWith("#")) {
-            return true;
-        }
-        if (name.equals("CVS") || name.equals("RCS") || name.equals("SCCS") || name.endsWith(",v")) {
-            return true;
-        }
-        for (String suffix : List.of(".swp", ".swo", ".bak", ".orig", ".rej", ".dpkg-old", ".dpkg-new", ".dpkg-dist",
-                ".dpkg-bak", ".dpkg-tmp", ".ucf-old", ".ucf-new", ".ucf-dist", ".rpmsave", ".rpmnew", ".rpmorig")) {
-            if (name.endsWith(suffix)) {
-                return true;
+    /**
+     * libnih's {@code nih_dir_walk} order: the entries of each directory sorted by name, a sub-directory's files
+     * visited where its name sorts (depth first). So {@code a/b.conf} comes before {@code a-b.conf} and
+     * {@code a.conf}, although a plain string sort puts it last ({@code '/'} sorts after {@code '-'} and {@code '.'}).
+     */
+    static int walkOrder(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (true) {
+            int ai = a.indexOf('/', i);
+            int bj = b.indexOf('/', j);
+            String ca = ai < 0 ? a.substring(i) : a.substring(i, ai);
+            String cb = bj < 0 ? b.substring(j) : b.substring(j, bj);
+            int c = ca.compareTo(cb);
+            if (c != 0 || ai < 0 || bj < 0) {
+                // Equal names at one level are a directory and a file of the same name: not both possible.
+                return c != 0 ? c : Integer.compare(ai < 0 ? 0 : 1, bj < 0 ? 0 : 1);
             }
+            i = ai + 1;
+            j = bj + 1;
         }
-        return false;
+    }
+
+    /** libnih's {@code nih_file_ignore}: hidden, backup, editor swap, revision control and packaging leftovers. */
+    static boolean ignored(String name) {
+        return name.startsWith(".") // hidden; also emacs' .#* swap files and .git, .svn, .bzr, .hg, .arch-ids ...
+                || name.endsWith("~") || name.endsWith(".bak") || name.endsWith(".BAK")
+                || (name.length() >= 2 && name.startsWith("#") && name.endsWith("#"))
+                || name.endsWith(".swp") || name.endsWith(".swo") || name.endsWith(".swn")
+                || name.endsWith(",v") || RCS_NAMES.contains(name)
+                || isPackaging(name);
+    }
+
+    private static final Set<String> RCS_NAMES = Set.of("RCS", "CVS", "CVS.adm", "SCCS", "BitKeeper", "{arch}", "_darcs");
+
+    /** {@code *.dpkg-*} (after the last dot), {@code *.rpmsave}, {@code *.rpmorig}, {@code *.rpmnew}, {@code *;XXXXXXXX}. */
+    private static boolean isPackaging(String name) {
+        int dot = name.lastIndexOf('.');
+        String ext = dot < 0 ? "" : name.substring(dot);
+        if (ext.startsWith(".dpkg-") || ext.equals(".rpmsave") || ext.equals(".rpmorig") || ext.equals(".rpmnew")) {
+            return true;
+        }
+        int semi = name.lastIndexOf(';');
+        return semi >= 0 && name.length() - semi - 1 == 8 && name.substring(semi + 1).chars().allMatch(
+                c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'));
     }
 }

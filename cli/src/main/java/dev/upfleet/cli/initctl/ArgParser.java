@@ -82,6 +82,8 @@ final class ArgParser {
             Map.entry("monitor", List.of(CLUSTER)),
             Map.entry("list-sessions", List.of()),
             Map.entry("notify-disk-writeable", List.of()),
+            Map.entry("notify-dbus-address", List.of()),
+            Map.entry("notify-cgroup-manager-address", List.of()),
             Map.entry("help", List.of()));
 
     private ArgParser() {}

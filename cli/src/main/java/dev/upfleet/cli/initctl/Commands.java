@@ -109,6 +109,10 @@ final class Commands {
             // upfleet has no Session Inits to list.
             case "list-sessions" -> 0;
             case "notify-disk-writeable" -> done(rpc().notifyDiskWriteable());
+            // upfleet joins no D-Bus bus and ignores cgroup stanzas (as an Upstart without cgroup support does), so
+            // neither address has a use: accepted and ignored, as Upstart ignores a bus address once connected.
+            case "notify-dbus-address" -> requireAddress(args, "missing D-Bus address");
+            case "notify-cgroup-manager-address" -> requireAddress(args, "missing cgroup manager address");
             default -> throw new UsageError("invalid command: " + inv.command());
         };
     }
@@ -154,6 +158,13 @@ final class Commands {
     }
 
     private static int done(Object reply) {
+        return 0;
+    }
+
+    private static int requireAddress(List<String> args, String missing) throws UsageError {
+        if (args.isEmpty()) {
+            throw new UsageError(missing);
+        }
         return 0;
     }
 

@@ -62,6 +62,9 @@ final class HelpText {
                   list-sessions               List all sessions.
                   log-priority                Change the minimum priority of log messages from the init daemon
                   monitor                     Show events as they are emitted.
+                  notify-cgroup-manager-address
+                                              Inform Upstart of D-Bus address cgroup manager is available on
+                  notify-dbus-address         Inform Upstart of D-Bus address to connect to
                   notify-disk-writeable       Inform Upstart that disk is now writeable.
                   reload-configuration        Reload the configuration of the init daemon.
                   show-config                 Show emits, start on and stop on details for job configurations.

@@ -137,6 +137,11 @@ class InitctlMainTest {
                 Arguments.of("-v version", 0, "init (upstart 1.13.2)\n", ""),
                 Arguments.of("reload-configuration", 0, "", ""),
                 Arguments.of("notify-disk-writeable", 0, "", ""),
+                // spec §8.7: commands of 1.13's initctl; upfleet has no D-Bus bus and no cgroup manager to use them
+                Arguments.of("notify-dbus-address unix:abstract=/com/example/bus", 0, "", ""),
+                Arguments.of("notify-dbus-address", 1, "", "initctl: missing D-Bus address\n" + TRY),
+                Arguments.of("notify-cgroup-manager-address unix:path=/sys/fs/cgroup/cgmanager/sock", 0, "", ""),
+                Arguments.of("notify-cgroup-manager-address", 1, "", "initctl: missing cgroup manager address\n" + TRY),
                 Arguments.of("log-priority", 0, "message\n", ""),
                 Arguments.of("log-priority info", 0, "", ""),
                 Arguments.of("log-priority loud", 1, "", "initctl: The log priority given was not recognised\n"),
@@ -241,6 +246,7 @@ class InitctlMainTest {
         assertThat(help.out()).startsWith("Usage: initctl [OPTION]... COMMAND [OPTION]... ARG...\n");
         assertThat(initctl("--version").out()).startsWith("initctl (upstart 1.13.2)\n");
         assertThat(initctl("help").out()).contains("  start                       Start job.\n");
+        assertThat(initctl("help").out()).contains("  notify-dbus-address         Inform Upstart of D-Bus address to connect to\n");
     }
 
     @Test

@@ -1,0 +1,62 @@
+package dev.upfleet.agent.conf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfScannerTest {
+    @TempDir
+    Path dir;
+
+    private void write(String relative) throws IOException {
+        Path file = dir.resolve(relative);
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "exec sleep 1\n");
+    }
+
+    /** Spec §8.4, §1.1: load order is libnih's directory walk, each directory sorted, sub-directories depth first. */
+    @Test
+    void subDirectoryJobsLoadWhereTheDirectoryNameSorts() throws IOException {
+        for (String f : List.of("a.conf", "a-b.conf", "a/b.conf", "a/a/z.conf", "b.conf", "a/c.conf", "ab.conf")) {
+            write(f);
+        }
+        assertThat(ConfScanner.scan(List.of(dir)).keySet())
+                .containsExactly("a/a/z", "a/b", "a/c", "a-b", "a", "ab", "b");
+    }
+
+    @Test
+    void walkOrderComparesNameByName() {
+        assertThat(ConfScanner.walkOrder("a/b.conf", "a-b.conf")).isNegative();
+        assertThat(ConfScanner.walkOrder("a/b.conf", "a.conf")).isNegative();
+        assertThat(ConfScanner.walkOrder("a.conf", "a-b.conf")).isPositive();
+        assertThat(ConfScanner.walkOrder("x/y.conf", "x/y.conf")).isZero();
+        assertThat(ConfScanner.walkOrder("x/y.conf", "x/y.override")).isNegative();
+    }
+
+    @Test
+    void ignoredDirectoriesAndFilesDefineNoJobs() throws IOException {
+        for (String f : List.of("ok.conf", ".hidden/h.conf", "RCS/r.conf", "old~/o.conf", "x.conf~", "net/web.conf")) {
+            write(f);
+        }
+        assertThat(ConfScanner.scan(List.of(dir)).keySet()).containsExactly("net/web", "ok");
+    }
+
+    /** Spec §1.1: exactly libnih's nih_file_ignore patterns. */
+    @Test
+    void ignoredNamesAreLibnihs() {
+        for (String name : List.of(".hidden", ".#swap", "x~", "x.bak", "x.BAK", "#x#", "x.swp", "x.swo", "x.swn", "x,v",
+                "RCS", "CVS", "CVS.adm", "SCCS", "BitKeeper", "{arch}", "_darcs", "x.dpkg-old", "x.dpkg-anything",
+                "x.rpmsave", "x.rpmorig", "x.rpmnew", "x;0123abCD")) {
+            assertThat(ConfScanner.ignored(name)).as(name).isTrue();
+        }
+        for (String name : List.of("x.conf", "x.orig", "x.rej", "x.ucf-old", "#", "x.rpmnew2", "x;0123abc", "x;0123abcde",
+                "x.dpkg", "dpkg-x", "rcs", "x.Bak")) {
+            assertThat(ConfScanner.ignored(name)).as(name).isFalse();
+        }
+    }
+}
