@@ -4,7 +4,10 @@ import dev.upfleet.agent.engine.SpawnException;
 import dev.upfleet.core.job.JobClass;
 import dev.upfleet.core.job.Limit;
 import dev.upfleet.core.job.RlimitResource;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -91,6 +94,7 @@ final class AttributeChain {
         String spawnDir = chdir;
         Optional<String> userspec = userspec(job);
         if (job.chroot().isPresent()) {
+            checkChroot(job.chroot().get());
             chain.add(tool("chroot"));
             userspec.ifPresent(u -> chain.add("--userspec=" + u));
             chain.add(job.chroot().get());
@@ -156,14 +160,56 @@ final class AttributeChain {
         }
     }
 
-    private void limitsPart(Map<RlimitResource, Limit> limits, List<String> chain) {
+    private void limitsPart(Map<RlimitResource, Limit> limits, List<String> chain) throws SpawnException {
         if (limits.isEmpty()) {
             return;
         }
+        checkLimits(limits);
         chain.add(tool("prlimit"));
         limits.forEach((res, lim) ->
                 chain.add("--" + res.wireName() + "=" + Limit.render(lim.soft()) + ":" + Limit.render(lim.hard())));
         chain.add("--");
+    }
+
+    /**
+     * The checks setrlimit(2) makes, made before the spawn: the prlimit(1) link would fail them with an exit status,
+     * where Upstart's child fails its setup (§6.5: a spawn failure, no EXIT_STATUS). In Upstart's order (by resource
+     * number), with its message.
+     */
+    private void checkLimits(Map<RlimitResource, Limit> limits) throws SpawnException {
+        List<RlimitResource> byNumber = new ArrayList<>(limits.keySet());
+        byNumber.sort(Comparator.comparingInt(RlimitResource::number));
+        for (RlimitResource res : byNumber) {
+            Limit lim = limits.get(res);
+            int errno = 0;
+            if (Long.compareUnsigned(lim.soft(), lim.hard()) > 0) {
+                errno = Libc.EINVAL;
+            } else if (!baseline.root() && Long.compareUnsigned(lim.hard(), currentHard(res)) > 0) {
+                errno = Libc.EPERM; // raising a hard limit takes CAP_SYS_RESOURCE
+            }
+            if (errno != 0) {
+                throw new SpawnException("unable to set \"" + res.wireName() + "\" resource limit: "
+                        + Libc.strerror(errno));
+            }
+        }
+    }
+
+    private static long currentHard(RlimitResource res) {
+        try {
+            return Libc.getrlimit(res.number()).hard();
+        } catch (LibcException e) {
+            return Limit.UNLIMITED; // unknown here: left to prlimit(1)
+        }
+    }
+
+    /** chroot(2)'s checks, made before the spawn for the same reason as {@link #checkLimits}. */
+    private void checkChroot(String root) throws SpawnException {
+        Path dir = Path.of(root);
+        int errno = !baseline.root() ? Libc.EPERM // CAP_SYS_CHROOT
+                : !Files.exists(dir) ? Libc.ENOENT : !Files.isDirectory(dir) ? Libc.ENOTDIR : 0;
+        if (errno != 0) {
+            throw new SpawnException("unable to change root directory: " + Libc.strerror(errno));
+        }
     }
 
     /** {@code UID:GID} when privileges are to be dropped (only as root; otherwise Upstart's setuid is a no-op or fails). */

@@ -46,6 +46,8 @@ public final class Libc {
     public static final int EIO = 5;
     public static final int ECHILD = 10;
     public static final int EAGAIN = 11;
+    public static final int ENOTDIR = 20;
+    public static final int EINVAL = 22;
 
     public static final int WNOHANG = 1;
     public static final int WUNTRACED = 2;

@@ -1,8 +1,11 @@
 package dev.upfleet.agent.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.upfleet.agent.engine.SpawnException;
 import dev.upfleet.core.job.Command;
+import dev.upfleet.core.job.RlimitResource;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -59,5 +62,38 @@ class AttributeChainTest {
         assertThat(bare.chdir()).isEqualTo("/");
         var paused = plan(TestJob.named("j").umask(027), false, null, true, true);
         assertThat(paused.argv().get(2)).isEqualTo("kill -STOP $$; exec \"$@\"");
+    }
+
+    @Test
+    void limitsAndRootsThatTheChildWouldFailToSetAreSpawnFailuresWithUpstartsMessages() throws Exception {
+        assertThatThrownBy(() -> plan(TestJob.named("j").limit(RlimitResource.NOFILE, 200, 100), false, null, false,
+                false)).isInstanceOf(SpawnException.class)
+                .hasMessage("unable to set \"nofile\" resource limit: Invalid argument");
+        // the first in Upstart's order, by resource number: cpu (0) before nofile (7)
+        assertThatThrownBy(() -> plan(TestJob.named("j").limit(RlimitResource.NOFILE, 200, 100)
+                .limit(RlimitResource.CPU, 9, 8), false, null, false, false))
+                .hasMessage("unable to set \"cpu\" resource limit: Invalid argument");
+        assertThatThrownBy(() -> plan(TestJob.named("j").chroot("/nonexistent-root"), false, null, false, false))
+                .isInstanceOf(SpawnException.class)
+                .hasMessage("unable to change root directory: No such file or directory");
+        assertThatThrownBy(() -> plan(TestJob.named("j").chroot("/etc/hostname"), false, null, false, false))
+                .hasMessage("unable to change root directory: Not a directory");
+        assertThat(plan(TestJob.named("j").chroot("/").limit(RlimitResource.NOFILE, 100, 200), false, null, false,
+                false).argv()).contains("--nofile=100:200", "/");
+    }
+
+    @Test
+    void withoutRootAHardLimitCannotBeRaisedNorARootChanged() throws Exception {
+        AttributeChain user = new AttributeChain(new Baseline(022, 0, 0, false, false), new Accounts(Path.of("/etc")));
+        long hard = Libc.getrlimit(RlimitResource.NOFILE.number()).hard();
+        var extras = new AttributeChain.Extras(false, Optional.empty(), false, false);
+        assertThatThrownBy(() -> user.plan(TestJob.named("j").limit(RlimitResource.NOFILE, 10, hard + 1)
+                .jobClass(new Command.Exec("/bin/true x")), argv, env, extras))
+                .hasMessage("unable to set \"nofile\" resource limit: Operation not permitted");
+        assertThat(user.plan(TestJob.named("j").limit(RlimitResource.NOFILE, 10, hard)
+                .jobClass(new Command.Exec("/bin/true x")), argv, env, extras).wrapped()).isTrue();
+        assertThatThrownBy(() -> user.plan(TestJob.named("j").chroot("/")
+                .jobClass(new Command.Exec("/bin/true x")), argv, env, extras))
+                .hasMessage("unable to change root directory: Operation not permitted");
     }
 }

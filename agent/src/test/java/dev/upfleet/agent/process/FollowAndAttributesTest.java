@@ -101,9 +101,13 @@ class FollowAndAttributesTest {
     }
 
     @Test
-    void aFailingWrapperLinkIsAFailedProcess() throws Exception {
-        long pid = spawn(TestJob.named("badroot").console(Console.NONE).chroot(dir.resolve("missing").toString())
-                .exec("true"));
+    void aRootThatCannotBeEnteredIsASpawnFailureAndAFailingWrapperLinkAFailedProcess() throws Exception {
+        assertThatThrownBy(() -> spawn(TestJob.named("badroot").console(Console.NONE)
+                .chroot(dir.resolve("missing").toString()).exec("true")))
+                .isInstanceOf(SpawnException.class).hasMessage("unable to change root directory: No such file or directory");
+        // An empty root is entered, but holds no program to run: that shows only once the chain runs.
+        Path empty = Files.createDirectory(dir.resolve("empty"));
+        long pid = spawn(TestJob.named("emptyroot").console(Console.NONE).chroot(empty.toString()).exec("true"));
         ExitStatus status = observer.awaitExit(pid);
         assertThat(status.success()).isFalse();
     }
