@@ -24,6 +24,7 @@ while [ "$#" -gt 0 ]; do
 done
 [ -x "$bench/build/probe" ] || "$bench/build.sh" >/dev/null
 probe="$bench/build/probe"
+source "$root/bench/harness-jobs.sh"
 source "$root/bin/lib/launcher.sh"
 source "$root/bin/lib/agent-jvm-opts.sh"
 java="$(upfleet_java)"
@@ -46,14 +47,9 @@ done
 for ((r = 1; r <= reps; r++)); do
     for i in "${!names[@]}"; do
         dir="$work/trial"
-        mkdir -p "$dir/conf"
+        mkdir -p "$dir"
         cp "$bench/build/svc" "$dir/svc"
-        list=""
-        for ((j = 1; j <= n; j++)); do
-            name=$(printf 's%04d' "$j")
-            list="$list${list:+,}$name"
-            printf 'start on startup\nstop on bench-stop-all\nrespawn\nexec %s %s\n' "$dir/svc" "$name" >"$dir/conf/$name.conf"
-        done
+        list=$(harness_jobs "$dir" "$n")
         # shellcheck disable=SC2086 # the variant's options are words
         out=$("$probe" launch "$dir/svc" "$n" 120000 "$dir/agent.log" "$dir" --names "$list" -- "$java" \
             -XX:AOTCache="$work/${names[$i]}.aot" --enable-native-access=ALL-UNNAMED "${UPFLEET_AGENT_JVM_OPTS[@]}" \

@@ -21,6 +21,7 @@ n="${1:-1000}"
 reps="${2:-3}"
 [ -x "$bench/build/probe" ] || "$bench/build.sh" >/dev/null
 probe="$bench/build/probe"
+source "$root/bench/harness-jobs.sh"
 ms() { awk -v ns="$1" 'BEGIN { printf "%.1f", ns / 1e6 }'; }
 
 dir="" agent_pid=""
@@ -35,16 +36,10 @@ cleanup() {
 trap cleanup EXIT
 
 run_once() {
-    local out names name i first ready
+    local out names first ready
     dir="$(mktemp -d "${TMPDIR:-/tmp}/upfleet-quick.XXXXXX")"
     cp "$bench/build/svc" "$dir/svc"
-    mkdir -p "$dir/conf"
-    names=""
-    for ((i = 1; i <= n; i++)); do
-        name=$(printf 's%04d' "$i")
-        names="$names${names:+,}$name"
-        printf 'start on startup\nstop on bench-stop-all\nrespawn\nexec %s %s\n' "$dir/svc" "$name" >"$dir/conf/$name.conf"
-    done
+    names=$(harness_jobs "$dir" "$n")
     out=$("$probe" launch "$dir/svc" "$n" 120000 "$dir/agent.log" "$dir" --names "$names" -- \
         "$root/bin/upfleet-agent" --confdir "$dir/conf" --socket "$dir/ctl.sock" --log-dir "$dir/log" --state-dir "$dir/state")
     agent_pid=$(awk '$1 == "launched" { print $2 }' <<<"$out")
