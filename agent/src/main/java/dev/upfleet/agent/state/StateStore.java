@@ -148,7 +148,7 @@ public final class StateStore implements AutoCloseable {
                 }
             }
             if (s.gone()) {
-                batch.add(key, tombstone(s.job(), s.instance()).toByteArray(), List.of(), null, false);
+                batch.add(key, tombstone(s.job(), s.instance()).toByteArray(), null, false);
                 continue;
             }
             pidsByKey.put(key, List.copyOf(s.pids().values()));
@@ -167,7 +167,7 @@ public final class StateStore implements AutoCloseable {
             // the batch (not copied into the builder first), follow the rest.
             Live last = firstInBatch ? live.get(key) : null; // a key twice in a batch: the first is not applied yet
             boolean same = last != null && last.envList().equals(s.env());
-            batch.add(key, record.setEnvAsBefore(same).build().toByteArray(), same ? List.of() : s.env(), s.env(), same);
+            batch.add(key, record.setEnvAsBefore(same).build().toByteArray(), s.env(), same);
         }
         append(batch);
     }
@@ -175,7 +175,7 @@ public final class StateStore implements AutoCloseable {
     /** Removes one instance's record (it was not re-adopted). */
     public void forget(String job, String instance) {
         Batch batch = new Batch();
-        batch.add(key(job, instance), tombstone(job, instance).toByteArray(), List.of(), null, false);
+        batch.add(key(job, instance), tombstone(job, instance).toByteArray(), null, false);
         append(batch);
     }
 
@@ -199,22 +199,26 @@ public final class StateStore implements AutoCloseable {
     private static final class Batch {
         /**
          * One frame of the batch at {@code offset}, {@code length} bytes with the header: its payload is {@code head}
-         * followed by {@code env} as {@code InstanceRecord.env} fields. {@code envList} is the instance's environment,
-         * null for a tombstone; {@code sameEnv} says the record refers to the instance's previous one for it.
+         * (the record without its environment), then the instance's environment {@code envList} as
+         * {@code InstanceRecord.env} fields unless {@code sameEnv} (the record refers to the instance's previous one
+         * for it). {@code envList} is null for a tombstone.
          */
-        record Frame(String key, byte[] head, List<String> env, List<String> envList, boolean sameEnv, int offset,
-                     int length) {}
+        record Frame(String key, byte[] head, List<String> envList, boolean sameEnv, int offset, int length) {}
 
         final List<Frame> frames = new ArrayList<>();
         int size;
 
-        void add(String key, byte[] head, List<String> env, List<String> envList, boolean sameEnv) {
+        void add(String key, byte[] head, List<String> envList, boolean sameEnv) {
             int length = HEADER + head.length;
-            for (String e : env) {
+            for (String e : envWritten(envList, sameEnv)) {
                 length += CodedOutputStream.computeStringSize(InstanceRecord.ENV_FIELD_NUMBER, e);
             }
-            frames.add(new Frame(key, head, env, envList, sameEnv, size, length));
+            frames.add(new Frame(key, head, envList, sameEnv, size, length));
             size += length;
+        }
+
+        private static List<String> envWritten(List<String> envList, boolean sameEnv) {
+            return envList == null || sameEnv ? List.of() : envList;
         }
 
         /**
@@ -232,7 +236,7 @@ public final class StateStore implements AutoCloseable {
                 CodedOutputStream coded = CodedOutputStream.newInstance(out, payload + f.head().length,
                         payloadLength - f.head().length);
                 try {
-                    for (String e : f.env()) {
+                    for (String e : envWritten(f.envList(), f.sameEnv())) {
                         coded.writeString(InstanceRecord.ENV_FIELD_NUMBER, e);
                     }
                 } catch (IOException e) {
@@ -435,7 +439,8 @@ public final class StateStore implements AutoCloseable {
     private void rewrite(Iterable<InstanceRecord> records) throws IOException {
         Batch batch = new Batch();
         for (InstanceRecord r : records) {
-            batch.add(key(r.getJob(), r.getInstance()), r.toByteArray(), List.of(), List.copyOf(r.getEnvList()), false);
+            batch.add(key(r.getJob(), r.getInstance()), r.toBuilder().clearEnv().build().toByteArray(),
+                    List.copyOf(r.getEnvList()), false);
         }
         Path fresh = dir.resolve(JOURNAL + ".new");
         Files.write(fresh, batch.encode());
