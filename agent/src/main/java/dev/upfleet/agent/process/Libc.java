@@ -87,65 +87,103 @@ public final class Libc {
     private static final long FILE_ACTIONS_SIZE = 256;
     private static final long SIGSET_SIZE = 128;
 
-    // Every function is bound with the errno capture and one descriptor per argument count, all arguments and the
-    // result as C long: on the LP64 ABIs this runs on (x86_64 System V, AArch64) an int or a pointer argument travels
-    // in the same integer register (or 8-byte stack slot, for variadic ones) as a long, and an int result is the low
-    // half of the result register, which callers narrow with (int). Why: the FFM linker spins a stub class and its
-    // lambda forms per distinct descriptor and options, interpreted at start-up, and the agent's first spawn waits for
-    // Libc. One descriptor per C signature made 24 stubs and 277 generated classes; these 9 make 142, and an agent
-    // with one job is ready in 360 instead of 470 ms (median of six), with 550 instead of 720 ms of CPU.
-    private static final MethodHandle KILL = fn("kill", 2);
-    private static final MethodHandle GETPID = fn("getpid", 0);
-    private static final MethodHandle SETSID = fn("setsid", 0);
-    private static final MethodHandle GETPGID = fn("getpgid", 1);
-    private static final MethodHandle PRCTL = fn("prctl", 5, Linker.Option.firstVariadicArg(1));
-    private static final MethodHandle SYSCALL = fn("syscall", 5, Linker.Option.firstVariadicArg(1));
-    private static final MethodHandle WAITPID = fn("waitpid", 3);
-    private static final MethodHandle OPEN = fn("open", 3, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = fn("close", 1);
-    private static final MethodHandle READ = fn("read", 3);
-    private static final MethodHandle WRITE = fn("write", 3);
-    private static final MethodHandle PIPE2 = fn("pipe2", 2);
-    private static final MethodHandle POSIX_OPENPT = fn("posix_openpt", 1);
-    private static final MethodHandle GRANTPT = fn("grantpt", 1);
-    private static final MethodHandle UNLOCKPT = fn("unlockpt", 1);
-    private static final MethodHandle IOCTL = fn("ioctl", 3, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle PTSNAME_R = fn("ptsname_r", 3);
-    private static final MethodHandle EPOLL_CREATE1 = fn("epoll_create1", 1);
-    private static final MethodHandle EPOLL_CTL = fn("epoll_ctl", 4);
-    private static final MethodHandle EPOLL_WAIT = fn("epoll_wait", 4);
-    private static final MethodHandle GETRLIMIT = fn("getrlimit", 2);
-    private static final MethodHandle SETRLIMIT = fn("setrlimit", 2);
-    private static final MethodHandle PRLIMIT = fn("prlimit", 4);
-    private static final MethodHandle STRERROR = fn("strerror", 1);
+    // Every function is called through one of two downcall handles, which take the function's address, the errno
+    // capture and six arguments, all of them and the result as C long; a function of fewer arguments gets zeros it
+    // never reads. On the LP64 ABIs this runs on (x86_64 System V, AArch64) an int or a pointer argument travels in the
+    // same integer register as a long, the first six of them in registers, and an int result is the low half of the
+    // result register, which callers narrow with (int). Why: the FFM linker spins a stub class and its lambda forms per
+    // distinct descriptor and options, and a handle bound to an address adds its own; all of that runs interpreted at
+    // start-up, and the agent's first spawn waits for this class. One handle per C signature made 24 stubs and 277
+    // generated classes; one per argument count, 9 stubs and 142. Against that, these two took this class's
+    // initialisation from 93-176 to 42-54 ms (six interleaved runs) and its generated classes from 106 to 38.
+    private static final FunctionDescriptor SIX_LONGS = FunctionDescriptor.of(JAVA_LONG,
+            JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG);
+    private static final MethodHandle CALL = LINKER.downcallHandle(SIX_LONGS, ERRNO);
+    /** For the variadic functions (prctl, syscall, open, ioctl): on x86_64 a variadic call also sets %al. */
+    private static final MethodHandle CALL_VARIADIC = LINKER.downcallHandle(SIX_LONGS, ERRNO,
+            Linker.Option.firstVariadicArg(1));
+
+    private static final MemorySegment KILL = symbol("kill");
+    private static final MemorySegment GETPID = symbol("getpid");
+    private static final MemorySegment SETSID = symbol("setsid");
+    private static final MemorySegment GETPGID = symbol("getpgid");
+    private static final MemorySegment PRCTL = symbol("prctl");
+    private static final MemorySegment SYSCALL = symbol("syscall");
+    private static final MemorySegment WAITPID = symbol("waitpid");
+    private static final MemorySegment OPEN = symbol("open");
+    private static final MemorySegment CLOSE = symbol("close");
+    private static final MemorySegment READ = symbol("read");
+    private static final MemorySegment WRITE = symbol("write");
+    private static final MemorySegment PIPE2 = symbol("pipe2");
+    private static final MemorySegment POSIX_OPENPT = symbol("posix_openpt");
+    private static final MemorySegment GRANTPT = symbol("grantpt");
+    private static final MemorySegment UNLOCKPT = symbol("unlockpt");
+    private static final MemorySegment IOCTL = symbol("ioctl");
+    private static final MemorySegment PTSNAME_R = symbol("ptsname_r");
+    private static final MemorySegment EPOLL_CREATE1 = symbol("epoll_create1");
+    private static final MemorySegment EPOLL_CTL = symbol("epoll_ctl");
+    private static final MemorySegment EPOLL_WAIT = symbol("epoll_wait");
+    private static final MemorySegment GETRLIMIT = symbol("getrlimit");
+    private static final MemorySegment SETRLIMIT = symbol("setrlimit");
+    private static final MemorySegment PRLIMIT = symbol("prlimit");
+    private static final MemorySegment STRERROR = symbol("strerror");
 
     // posix_spawn and its helpers return the error number instead of setting errno.
-    private static final MethodHandle POSIX_SPAWN = fn("posix_spawn", 6);
-    private static final MethodHandle FA_INIT = fn("posix_spawn_file_actions_init", 1);
-    private static final MethodHandle FA_DESTROY = fn("posix_spawn_file_actions_destroy", 1);
-    private static final MethodHandle FA_DUP2 = fn("posix_spawn_file_actions_adddup2", 3);
-    private static final MethodHandle FA_OPEN = fn("posix_spawn_file_actions_addopen", 5);
-    private static final MethodHandle FA_CLOSE = fn("posix_spawn_file_actions_addclose", 2);
-    private static final MethodHandle FA_CLOSEFROM = fn("posix_spawn_file_actions_addclosefrom_np", 2);
-    private static final MethodHandle FA_CHDIR = fn("posix_spawn_file_actions_addchdir_np", 2);
-    private static final MethodHandle ATTR_INIT = fn("posix_spawnattr_init", 1);
-    private static final MethodHandle ATTR_DESTROY = fn("posix_spawnattr_destroy", 1);
-    private static final MethodHandle ATTR_SETFLAGS = fn("posix_spawnattr_setflags", 2);
-    private static final MethodHandle ATTR_SETSIGMASK = fn("posix_spawnattr_setsigmask", 2);
-    private static final MethodHandle ATTR_SETSIGDEFAULT = fn("posix_spawnattr_setsigdefault", 2);
-    private static final MethodHandle SIGEMPTYSET = fn("sigemptyset", 1);
+    private static final MemorySegment POSIX_SPAWN = symbol("posix_spawn");
+    private static final MemorySegment FA_INIT = symbol("posix_spawn_file_actions_init");
+    private static final MemorySegment FA_DESTROY = symbol("posix_spawn_file_actions_destroy");
+    private static final MemorySegment FA_DUP2 = symbol("posix_spawn_file_actions_adddup2");
+    private static final MemorySegment FA_OPEN = symbol("posix_spawn_file_actions_addopen");
+    private static final MemorySegment FA_CLOSE = symbol("posix_spawn_file_actions_addclose");
+    private static final MemorySegment FA_CLOSEFROM = symbol("posix_spawn_file_actions_addclosefrom_np");
+    private static final MemorySegment FA_CHDIR = symbol("posix_spawn_file_actions_addchdir_np");
+    private static final MemorySegment ATTR_INIT = symbol("posix_spawnattr_init");
+    private static final MemorySegment ATTR_DESTROY = symbol("posix_spawnattr_destroy");
+    private static final MemorySegment ATTR_SETFLAGS = symbol("posix_spawnattr_setflags");
+    private static final MemorySegment ATTR_SETSIGMASK = symbol("posix_spawnattr_setsigmask");
+    private static final MemorySegment ATTR_SETSIGDEFAULT = symbol("posix_spawnattr_setsigdefault");
+    private static final MemorySegment SIGEMPTYSET = symbol("sigemptyset");
 
     private Libc() {}
 
-    /** {@code name} as {@code long name(long, ...)} with {@code arguments} arguments, errno captured. */
-    private static MethodHandle fn(String name, int arguments, Linker.Option... variadic) {
-        MemorySegment symbol = LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc: " + name));
-        MemoryLayout[] longs = new MemoryLayout[arguments];
-        java.util.Arrays.fill(longs, JAVA_LONG);
-        Linker.Option[] options = new Linker.Option[variadic.length + 1];
-        options[0] = ERRNO;
-        System.arraycopy(variadic, 0, options, 1, variadic.length);
-        return LINKER.downcallHandle(symbol, FunctionDescriptor.of(JAVA_LONG, longs), options);
+    private static MemorySegment symbol(String name) {
+        return LOOKUP.find(name).orElseThrow(() -> new UnsatisfiedLinkError("libc: " + name));
+    }
+
+    /** {@code fn(a, b, c, d, e, f)}, errno into {@code cs}: every call of a non-variadic function ends here. */
+    private static long invoke(MemorySegment fn, MemorySegment cs, long a, long b, long c, long d, long e, long f)
+            throws Throwable {
+        return (long) CALL.invokeExact(fn, cs, a, b, c, d, e, f);
+    }
+
+    private static long invoke(MemorySegment fn, MemorySegment cs) throws Throwable {
+        return invoke(fn, cs, 0L, 0L, 0L, 0L, 0L, 0L);
+    }
+
+    private static long invoke(MemorySegment fn, MemorySegment cs, long a) throws Throwable {
+        return invoke(fn, cs, a, 0L, 0L, 0L, 0L, 0L);
+    }
+
+    private static long invoke(MemorySegment fn, MemorySegment cs, long a, long b) throws Throwable {
+        return invoke(fn, cs, a, b, 0L, 0L, 0L, 0L);
+    }
+
+    private static long invoke(MemorySegment fn, MemorySegment cs, long a, long b, long c) throws Throwable {
+        return invoke(fn, cs, a, b, c, 0L, 0L, 0L);
+    }
+
+    private static long invoke(MemorySegment fn, MemorySegment cs, long a, long b, long c, long d) throws Throwable {
+        return invoke(fn, cs, a, b, c, d, 0L, 0L);
+    }
+
+    private static long invoke(MemorySegment fn, MemorySegment cs, long a, long b, long c, long d, long e)
+            throws Throwable {
+        return invoke(fn, cs, a, b, c, d, e, 0L);
+    }
+
+    /** {@code fn(a, b, c, ...)} of a variadic function, errno into {@code cs}; the unused arguments are zeros. */
+    private static long variadic(MemorySegment fn, MemorySegment cs, long a, long b, long c) throws Throwable {
+        return (long) CALL_VARIADIC.invokeExact(fn, cs, a, b, c, 0L, 0L, 0L);
     }
 
     /** A native call taking the errno capture segment first; returns the C result widened to long. */
@@ -196,14 +234,14 @@ public final class Libc {
 
     public static int getpid() {
         try {
-            return (int) call("getpid", (cs, a) -> (int) (long) GETPID.invokeExact(cs));
+            return (int) call("getpid", (cs, a) -> (int) invoke(GETPID, cs));
         } catch (LibcException e) {
             throw new IllegalStateException(e); // getpid cannot fail
         }
     }
 
     public static void kill(long pid, int signal) throws LibcException {
-        call("kill", (cs, a) -> (int) (long) KILL.invokeExact(cs, pid, (long) signal));
+        call("kill", (cs, a) -> (int) invoke(KILL, cs, pid, signal));
     }
 
     /** Whether a process (or, with a negative pid, a process group) exists: {@code kill(pid, 0)}, EPERM counts as alive. */
@@ -217,20 +255,20 @@ public final class Libc {
     }
 
     public static int getpgid(long pid) throws LibcException {
-        return (int) call("getpgid", (cs, a) -> (int) (long) GETPGID.invokeExact(cs, pid));
+        return (int) call("getpgid", (cs, a) -> (int) invoke(GETPGID, cs, pid));
     }
 
     public static int setsid() throws LibcException {
-        return (int) call("setsid", (cs, a) -> (int) (long) SETSID.invokeExact(cs));
+        return (int) call("setsid", (cs, a) -> (int) invoke(SETSID, cs));
     }
 
     public static int prctl(int option, long arg2) throws LibcException {
-        return (int) call("prctl", (cs, a) -> (int) (long) PRCTL.invokeExact(cs, (long) option, arg2, 0L, 0L, 0L));
+        return (int) call("prctl", (cs, a) -> (int) variadic(PRCTL, cs, option, arg2, 0L));
     }
 
     /** pidfd_open(2): an fd that becomes readable when the process exits. */
     public static int pidfdOpen(long pid) throws LibcException {
-        return (int) call("pidfd_open", (cs, a) -> (long) SYSCALL.invokeExact(cs, SYS_PIDFD_OPEN, pid, 0L, 0L, 0L));
+        return (int) call("pidfd_open", (cs, a) -> variadic(SYSCALL, cs, SYS_PIDFD_OPEN, pid, 0L));
     }
 
     /** A waitpid result: pid 0 means nothing to report (WNOHANG). */
@@ -267,7 +305,7 @@ public final class Libc {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment status = arena.allocate(JAVA_INT);
                 int got = (int) call("waitpid",
-                        (cs, a) -> (int) (long) WAITPID.invokeExact(cs, pid, status.address(), (long) options));
+                        (cs, a) -> (int) invoke(WAITPID, cs, pid, status.address(), options));
                 return new WaitResult(got, got == 0 ? 0 : status.get(JAVA_INT, 0));
             } catch (LibcException e) {
                 if (e.errno() != EINTR) {
@@ -281,11 +319,11 @@ public final class Libc {
 
     public static int open(String path, int flags, int mode) throws LibcException {
         return (int) call("open",
-                (cs, a) -> (int) (long) OPEN.invokeExact(cs, a.allocateFrom(path).address(), (long) flags, (long) mode));
+                (cs, a) -> (int) variadic(OPEN, cs, a.allocateFrom(path).address(), flags, mode));
     }
 
     public static void close(int fd) throws LibcException {
-        call("close", (cs, a) -> (int) (long) CLOSE.invokeExact(cs, (long) fd));
+        call("close", (cs, a) -> (int) invoke(CLOSE, cs, fd));
     }
 
     /** close(2) for cleanup paths where a failure has no remedy. */
@@ -301,18 +339,18 @@ public final class Libc {
 
     /** read(2) into {@code buffer}; returns the byte count, 0 at end of file. */
     public static long read(int fd, MemorySegment buffer) throws LibcException {
-        return call("read", (cs, a) -> (long) READ.invokeExact(cs, (long) fd, buffer.address(), buffer.byteSize()));
+        return call("read", (cs, a) -> invoke(READ, cs, fd, buffer.address(), buffer.byteSize()));
     }
 
     public static long write(int fd, MemorySegment buffer, long length) throws LibcException {
-        return call("write", (cs, a) -> (long) WRITE.invokeExact(cs, (long) fd, buffer.address(), length));
+        return call("write", (cs, a) -> invoke(WRITE, cs, fd, buffer.address(), length));
     }
 
     /** pipe2(2): {@code [read end, write end]}. */
     public static int[] pipe2(int flags) throws LibcException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            call("pipe2", (cs, a) -> (int) (long) PIPE2.invokeExact(cs, fds.address(), (long) flags));
+            call("pipe2", (cs, a) -> (int) invoke(PIPE2, cs, fds.address(), flags));
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
         }
     }
@@ -320,11 +358,11 @@ public final class Libc {
     // ---- pseudo-terminals -----------------------------------------------------------------------------------
 
     public static int posixOpenpt(int flags) throws LibcException {
-        return (int) call("posix_openpt", (cs, a) -> (int) (long) POSIX_OPENPT.invokeExact(cs, (long) flags));
+        return (int) call("posix_openpt", (cs, a) -> (int) invoke(POSIX_OPENPT, cs, flags));
     }
 
     public static void grantpt(int fd) throws LibcException {
-        call("grantpt", (cs, a) -> (int) (long) GRANTPT.invokeExact(cs, (long) fd));
+        call("grantpt", (cs, a) -> (int) invoke(GRANTPT, cs, fd));
     }
 
     /**
@@ -332,11 +370,11 @@ public final class Libc {
      * ptsname and no path lookup of {@code /dev/pts/N}. Throws (EINVAL, ENOTTY) where the kernel lacks it.
      */
     public static int openPtyPeer(int master, int flags) throws LibcException {
-        return (int) call("ioctl", (cs, a) -> (int) (long) IOCTL.invokeExact(cs, (long) master, TIOCGPTPEER, (long) flags));
+        return (int) call("ioctl", (cs, a) -> (int) variadic(IOCTL, cs, master, TIOCGPTPEER, flags));
     }
 
     public static void unlockpt(int fd) throws LibcException {
-        call("unlockpt", (cs, a) -> (int) (long) UNLOCKPT.invokeExact(cs, (long) fd));
+        call("unlockpt", (cs, a) -> (int) invoke(UNLOCKPT, cs, fd));
     }
 
     public static String ptsname(int fd) throws LibcException {
@@ -344,7 +382,7 @@ public final class Libc {
             MemorySegment buf = arena.allocate(128);
             int err;
             try {
-                err = (int) (long) PTSNAME_R.invokeExact(arena.allocate(CAPTURE), (long) fd, buf.address(), 128L);
+                err = (int) invoke(PTSNAME_R, arena.allocate(CAPTURE), fd, buf.address(), 128L);
             } catch (Throwable t) {
                 throw new IllegalStateException(t);
             }
@@ -358,7 +396,7 @@ public final class Libc {
     // ---- epoll ----------------------------------------------------------------------------------------------
 
     public static int epollCreate1(int flags) throws LibcException {
-        return (int) call("epoll_create1", (cs, a) -> (int) (long) EPOLL_CREATE1.invokeExact(cs, (long) flags));
+        return (int) call("epoll_create1", (cs, a) -> (int) invoke(EPOLL_CREATE1, cs, flags));
     }
 
     /** epoll_ctl(2) with {@code data} = the fd itself, so the waiter learns which fd is ready. */
@@ -367,7 +405,7 @@ public final class Libc {
             MemorySegment ev = a.allocate(EPOLL_EVENT_SIZE, 4);
             ev.set(JAVA_INT, 0, events);
             ev.set(JAVA_LONG.withByteAlignment(1), 4, fd);
-            return (int) (long) EPOLL_CTL.invokeExact(cs, (long) epfd, (long) op, (long) fd, ev.address());
+            return (int) invoke(EPOLL_CTL, cs, epfd, op, fd, ev.address());
         });
     }
 
@@ -375,8 +413,8 @@ public final class Libc {
     public static int epollWait(int epfd, MemorySegment events, int timeoutMillis) throws LibcException {
         int max = (int) (events.byteSize() / EPOLL_EVENT_SIZE);
         try {
-            return (int) call("epoll_wait", (cs, a) -> (int) (long) EPOLL_WAIT.invokeExact(cs, (long) epfd,
-                    events.address(), (long) max, (long) timeoutMillis));
+            return (int) call("epoll_wait", (cs, a) -> (int) invoke(EPOLL_WAIT, cs, epfd,
+                    events.address(), max, timeoutMillis));
         } catch (LibcException e) {
             if (e.errno() == EINTR) {
                 return 0;
@@ -401,7 +439,7 @@ public final class Libc {
     public static Rlimit getrlimit(int resource) throws LibcException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment rl = arena.allocate(JAVA_LONG, 2);
-            call("getrlimit", (cs, a) -> (int) (long) GETRLIMIT.invokeExact(cs, (long) resource, rl.address()));
+            call("getrlimit", (cs, a) -> (int) invoke(GETRLIMIT, cs, resource, rl.address()));
             return new Rlimit(rl.getAtIndex(JAVA_LONG, 0), rl.getAtIndex(JAVA_LONG, 1));
         }
     }
@@ -411,7 +449,7 @@ public final class Libc {
             MemorySegment rl = arena.allocate(JAVA_LONG, 2);
             rl.setAtIndex(JAVA_LONG, 0, limit.soft());
             rl.setAtIndex(JAVA_LONG, 1, limit.hard());
-            call("setrlimit", (cs, a) -> (int) (long) SETRLIMIT.invokeExact(cs, (long) resource, rl.address()));
+            call("setrlimit", (cs, a) -> (int) invoke(SETRLIMIT, cs, resource, rl.address()));
         }
     }
 
@@ -419,7 +457,7 @@ public final class Libc {
     public static Rlimit prlimit(long pid, int resource) throws LibcException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment old = arena.allocate(JAVA_LONG, 2);
-            call("prlimit", (cs, a) -> (int) (long) PRLIMIT.invokeExact(cs, pid, (long) resource, 0L, old.address()));
+            call("prlimit", (cs, a) -> (int) invoke(PRLIMIT, cs, pid, resource, 0L, old.address()));
             return new Rlimit(old.getAtIndex(JAVA_LONG, 0), old.getAtIndex(JAVA_LONG, 1));
         }
     }
@@ -446,7 +484,7 @@ public final class Libc {
 
     private static String readStrerror(int errno) {
         try (Arena arena = Arena.ofConfined()) {
-            long text = (long) STRERROR.invokeExact(arena.allocate(CAPTURE), (long) errno);
+            long text = invoke(STRERROR, arena.allocate(CAPTURE), errno);
             return MemorySegment.ofAddress(text).reinterpret(256).getString(0);
         } catch (Throwable t) {
             return "errno " + errno;
@@ -489,18 +527,18 @@ public final class Libc {
             MemorySegment cs = arena.allocate(CAPTURE);
             long fa = arena.allocate(FILE_ACTIONS_SIZE, 16).address();
             long attr = arena.allocate(SPAWNATTR_SIZE, 16).address();
-            spawnStep("posix_spawn_file_actions_init", () -> (long) FA_INIT.invokeExact(cs, fa));
+            spawnStep("posix_spawn_file_actions_init", () -> invoke(FA_INIT, cs, fa));
             try {
-                spawnStep("posix_spawnattr_init", () -> (long) ATTR_INIT.invokeExact(cs, attr));
+                spawnStep("posix_spawnattr_init", () -> invoke(ATTR_INIT, cs, attr));
                 try {
                     addActions(arena, cs, fa, actions, chdir);
                     setAttributes(arena, cs, attr, newSession);
                     return posixSpawn(arena, cs, path, fa, attr, argv, env);
                 } finally {
-                    spawnStep("posix_spawnattr_destroy", () -> (long) ATTR_DESTROY.invokeExact(cs, attr));
+                    spawnStep("posix_spawnattr_destroy", () -> invoke(ATTR_DESTROY, cs, attr));
                 }
             } finally {
-                spawnStep("posix_spawn_file_actions_destroy", () -> (long) FA_DESTROY.invokeExact(cs, fa));
+                spawnStep("posix_spawn_file_actions_destroy", () -> invoke(FA_DESTROY, cs, fa));
             }
         }
     }
@@ -510,19 +548,19 @@ public final class Libc {
         for (FileAction action : actions) {
             switch (action) {
                 case FileAction.Dup2 d -> spawnStep("posix_spawn_file_actions_adddup2",
-                        () -> (long) FA_DUP2.invokeExact(cs, fa, (long) d.fd(), (long) d.target()));
+                        () -> invoke(FA_DUP2, cs, fa, d.fd(), d.target()));
                 case FileAction.Open o -> spawnStep("posix_spawn_file_actions_addopen",
-                        () -> (long) FA_OPEN.invokeExact(cs, fa, (long) o.target(), arena.allocateFrom(o.path()).address(),
-                                (long) o.flags(), (long) o.mode()));
-                case FileAction.Close c -> spawnStep("posix_spawn_file_actions_addclose",
-                        () -> (long) FA_CLOSE.invokeExact(cs, fa, (long) c.fd()));
-                case FileAction.CloseFrom c -> spawnStep("posix_spawn_file_actions_addclosefrom_np",
-                        () -> (long) FA_CLOSEFROM.invokeExact(cs, fa, (long) c.lowFd()));
+                        () -> invoke(FA_OPEN, cs, fa, o.target(), arena.allocateFrom(o.path()).address(),
+                                o.flags(), o.mode()));
+                case FileAction.Close close -> spawnStep("posix_spawn_file_actions_addclose",
+                        () -> invoke(FA_CLOSE, cs, fa, close.fd()));
+                case FileAction.CloseFrom from -> spawnStep("posix_spawn_file_actions_addclosefrom_np",
+                        () -> invoke(FA_CLOSEFROM, cs, fa, from.lowFd()));
             }
         }
         if (chdir.isPresent()) {
             long dir = arena.allocateFrom(chdir.get()).address();
-            spawnStep("posix_spawn_file_actions_addchdir_np", () -> (long) FA_CHDIR.invokeExact(cs, fa, dir));
+            spawnStep("posix_spawn_file_actions_addchdir_np", () -> invoke(FA_CHDIR, cs, fa, dir));
         }
     }
 
@@ -530,14 +568,14 @@ public final class Libc {
             throws LibcException {
         long empty = arena.allocate(SIGSET_SIZE, 8).address();
         MemorySegment full = arena.allocate(SIGSET_SIZE, 8);
-        spawnStep("sigemptyset", () -> (long) SIGEMPTYSET.invokeExact(cs, empty));
+        spawnStep("sigemptyset", () -> invoke(SIGEMPTYSET, cs, empty));
         // Every bit, not sigfillset: glibc's sigfillset leaves out its internal signals (32, 33), which then stay
         // ignored in the child if the agent inherited them ignored.
         full.fill((byte) 0xff);
-        spawnStep("posix_spawnattr_setsigmask", () -> (long) ATTR_SETSIGMASK.invokeExact(cs, attr, empty));
-        spawnStep("posix_spawnattr_setsigdefault", () -> (long) ATTR_SETSIGDEFAULT.invokeExact(cs, attr, full.address()));
+        spawnStep("posix_spawnattr_setsigmask", () -> invoke(ATTR_SETSIGMASK, cs, attr, empty));
+        spawnStep("posix_spawnattr_setsigdefault", () -> invoke(ATTR_SETSIGDEFAULT, cs, attr, full.address()));
         long flags = (newSession ? POSIX_SPAWN_SETSID : 0) | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-        spawnStep("posix_spawnattr_setflags", () -> (long) ATTR_SETFLAGS.invokeExact(cs, attr, flags));
+        spawnStep("posix_spawnattr_setflags", () -> invoke(ATTR_SETFLAGS, cs, attr, flags));
     }
 
     private static int posixSpawn(Arena arena, MemorySegment cs, String path, long fa, long attr, List<String> argv,
@@ -547,7 +585,7 @@ public final class Libc {
         long args = cStrings(arena, argv).address();
         long environment = cStrings(arena, env).address();
         spawnStep("posix_spawn",
-                () -> (long) POSIX_SPAWN.invokeExact(cs, pid.address(), file, fa, attr, args, environment));
+                () -> invoke(POSIX_SPAWN, cs, pid.address(), file, fa, attr, args, environment));
         return pid.get(JAVA_INT, 0);
     }
 
