@@ -128,7 +128,7 @@ final class ArgParser {
         String name = eq < 0 ? a.substring(2) : a.substring(2, eq);
         Opt opt = find(accepted, '\0', name);
         if (opt == null) {
-            throw new UsageError("invalid option: " + (eq < 0 ? a : a.substring(0, eq)));
+            throw new UsageError("invalid option: " + a); // nih names the whole argument, any =VALUE included
         }
         if (!opt.takesArg()) {
             if (eq >= 0) {
@@ -166,7 +166,7 @@ final class ArgParser {
                 return i;
             }
             if (i + 1 >= argv.length) {
-                throw new UsageError("missing argument: -" + c);
+                throw new UsageError("missing argument: " + a); // the argument as typed, bundle and all
             }
             options.put(opt.key(), argv[i + 1]);
             return i + 1;

@@ -90,7 +90,9 @@ public final class InitctlMain {
         try {
             Invocation inv = ArgParser.parse(argv);
             if (inv.has("help")) {
-                out.print(HelpText.help(prog));
+                // After the command, --help describes that command (nih_command_handle); before it, initctl.
+                out.print(inv.command() == null ? HelpText.help(prog)
+                        : HelpText.commandHelp(prog, inv.command(), argv != args, ArgParser.COMMANDS.get(inv.command())));
                 return 0;
             }
             if (inv.has("version")) {
