@@ -124,8 +124,8 @@ class InitctlMainTest {
                 Arguments.of("list --quiet=yes", 1, "", "initctl: unexpected argument: --quiet=yes\n" + TRY),
                 Arguments.of("list --socket", 1, "", "initctl: missing argument: --socket\n" + TRY),
                 Arguments.of("--dest=com.ubuntu.Upstart list", 1, "", "initctl: --dest given without --system\n" + TRY),
-                Arguments.of("--user list", 1, "",
-                        "initctl: UPSTART_SESSION isn't set in the environment. Unable to locate the Upstart instance.\n"),
+                Arguments.of("--user list", 0, "svc start/running, process 4242\nweb (80) start/running, process 4243\n"
+                        + "idle stop/waiting\ncc stop/waiting\ndep stop/waiting\n", ""),
                 Arguments.of("--system list", 0, "svc start/running, process 4242\nweb (80) start/running, process 4243\n"
                         + "idle stop/waiting\ncc stop/waiting\ndep stop/waiting\n", ""),
                 // events
@@ -268,6 +268,16 @@ class InitctlMainTest {
                 new PrintStream(new ByteArrayOutputStream()));
         assertThat(rc).isZero();
         assertThat(out.toString()).startsWith("Usage: start [OPTION]... JOB [KEY=VALUE]...\nStart job.\n");
+    }
+
+    @Test
+    void userModeNeedsSomethingThatLocatesTheAgent() {
+        var err = new ByteArrayOutputStream();
+        int rc = InitctlMain.run(new String[] {"--user", "list"}, Map.of(), new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true));
+        assertThat(rc).isEqualTo(1);
+        assertThat(err.toString())
+                .isEqualTo("initctl: UPSTART_SESSION isn't set in the environment. Unable to locate the Upstart instance.\n");
     }
 
     @Test
