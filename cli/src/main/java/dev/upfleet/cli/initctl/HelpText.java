@@ -15,7 +15,7 @@ final class HelpText {
                   --session               use D-Bus session bus to connect to init daemon (for testing)
                   --system                use D-Bus system bus to connect to init daemon
                   --dest=NAME             destination well-known name on D-Bus bus
-                  --user                  start in user mode (as used for user sessions)
+                  --user                  run in user mode (as used for user sessions)
               -q, --quiet                 reduce output to errors only
               -v, --verbose               increase output to include informational messages
                   --help                  display this help and exit
