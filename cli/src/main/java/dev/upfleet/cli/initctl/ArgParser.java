@@ -46,6 +46,7 @@ final class ArgParser {
             new Opt('\0', "user", false),
             new Opt('q', "quiet", false),
             new Opt('v', "verbose", false),
+            new Opt('\0', "debug", false), // libnih's hidden default option: more log output, nothing else here
             new Opt('\0', "help", false),
             new Opt('\0', "version", false));
 

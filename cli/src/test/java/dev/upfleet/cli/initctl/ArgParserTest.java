@@ -37,6 +37,12 @@ class ArgParserTest {
     }
 
     @Test
+    void libnihsHiddenDebugOptionIsAccepted() throws Exception {
+        assertThat(parse("--debug list").command()).isEqualTo("list");
+        assertThat(parse("status --debug svc").args()).containsExactly("svc");
+    }
+
+    @Test
     void errorsNameTheArgumentAsTyped() {
         assertThatThrownBy(() -> parse("list --bogus=1")).hasMessage("invalid option: --bogus=1");
         assertThatThrownBy(() -> parse("check-config -wi")).hasMessage("missing argument: -wi");
