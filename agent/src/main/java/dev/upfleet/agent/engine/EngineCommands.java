@@ -83,9 +83,14 @@ final class EngineCommands {
         }
     }
 
-    private static void replyNowUnlessWaiting(Job job, boolean wait, CompletableFuture<InstanceStatus> reply) {
+    /**
+     * A command that does not wait is answered at once, but initctl reads the status it prints with a separate call
+     * after that reply, when the daemon has processed what the goal change set off (a job without processes is
+     * already running, or gone): the status once this input is fully processed, as for a waiting reply.
+     */
+    private void replyNowUnlessWaiting(Job job, boolean wait, CompletableFuture<InstanceStatus> reply) {
         if (!wait) {
-            reply.complete(statusAfter(job));
+            engine.afterPoll(() -> reply.complete(statusAfter(job)));
         }
     }
 

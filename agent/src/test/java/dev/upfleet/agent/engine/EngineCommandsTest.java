@@ -87,6 +87,21 @@ class EngineCommandsTest {
     }
 
     @Test
+    void aNoWaitReplyReportsTheStatusOnceTheInputIsProcessed() throws Exception {
+        h.job("idle", "post-start exec ps\n");
+        CompletableFuture<InstanceStatus> started = new CompletableFuture<>();
+        h.commands.start(JobRef.byName("idle"), List.of(), false, started);
+        assertThat(started).isNotDone();
+        h.engine.poll();
+        assertThat(started.get().goal() + "/" + started.get().state()).isEqualTo("start/post-start");
+        h.exit("idle", "post-start", 0);
+        CompletableFuture<InstanceStatus> stopped = new CompletableFuture<>();
+        h.commands.stop(JobRef.byName("idle"), List.of(), false, stopped);
+        h.engine.poll();
+        assertThat(stopped.get().goal() + "/" + stopped.get().state()).isEqualTo("stop/waiting");
+    }
+
+    @Test
     void aDeferredRespawnShowsTheRespawnGoal() {
         h.job("r", "respawn\nexec main\npost-start exec ps\n");
         h.start("r");

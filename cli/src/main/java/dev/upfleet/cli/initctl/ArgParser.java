@@ -46,6 +46,7 @@ final class ArgParser {
             new Opt('\0', "user", false),
             new Opt('q', "quiet", false),
             new Opt('v', "verbose", false),
+            new Opt('\0', "debug", false), // libnih's hidden default option: more log output, nothing else here
             new Opt('\0', "help", false),
             new Opt('\0', "version", false));
 
@@ -89,14 +90,17 @@ final class ArgParser {
     private ArgParser() {}
 
     static Invocation parse(String[] argv) throws UsageError {
+        Scan scan = new Scan(argv);
         Map<String, String> options = new HashMap<>();
         List<String> args = new ArrayList<>();
         String command = null;
         List<Opt> accepted = GLOBAL;
-        boolean optionsDone = false;
         for (int i = 0; i < argv.length; i++) {
             String a = argv[i];
-            if (optionsDone || a.length() < 2 || a.charAt(0) != '-') {
+            if (scan.consumed[i]) {
+                continue; // an option's argument
+            }
+            if (i > scan.optionsEnd || a.length() < 2 || a.charAt(0) != '-') {
                 if (command == null) {
                     command = a;
                     List<Opt> own = COMMANDS.get(command);
@@ -108,11 +112,11 @@ final class ArgParser {
                     args.add(a);
                 }
             } else if (a.equals("--")) {
-                optionsDone = true;
+                scan.optionsEnd = i;
             } else if (a.startsWith("--")) {
-                i = longOption(argv, i, accepted, options);
+                longOption(scan, i, accepted, options);
             } else {
-                i = shortOptions(argv, i, accepted, options);
+                shortOptions(scan, i, accepted, options);
             }
             if (options.containsKey("help") || options.containsKey("version")) {
                 break; // nih acts on these at once, whatever follows
@@ -121,36 +125,63 @@ final class ArgParser {
         return new Invocation(options, command, List.copyOf(args));
     }
 
-    private static int longOption(String[] argv, int i, List<Opt> accepted, Map<String, String> options)
+    /**
+     * The command line being parsed: which arguments options have taken as their values, and where {@code --} ended
+     * the options. As in nih, an option whose value is not attached takes the next argument that is not an option
+     * (options in between are still parsed as options), so {@code -i -w EVENTS} gives {@code -i} the value EVENTS.
+     */
+    private static final class Scan {
+        final String[] argv;
+        final boolean[] consumed;
+        int optionsEnd = Integer.MAX_VALUE;
+
+        Scan(String[] argv) {
+            this.argv = argv;
+            this.consumed = new boolean[argv.length];
+        }
+
+        /** The value for the option at {@code i}, taken from a later argument; the error names the option as typed. */
+        String nextNonOption(int i) throws UsageError {
+            for (int j = i + 1; j < argv.length; j++) {
+                String a = argv[j];
+                if (consumed[j]) {
+                    continue;
+                }
+                if (j > optionsEnd || !a.startsWith("-")) {
+                    consumed[j] = true;
+                    return a;
+                }
+                if (a.equals("--")) {
+                    optionsEnd = j;
+                }
+            }
+            throw new UsageError("missing argument: " + argv[i]);
+        }
+    }
+
+    private static void longOption(Scan scan, int i, List<Opt> accepted, Map<String, String> options)
             throws UsageError {
-        String a = argv[i];
+        String a = scan.argv[i];
         int eq = a.indexOf('=');
         String name = eq < 0 ? a.substring(2) : a.substring(2, eq);
         Opt opt = find(accepted, '\0', name);
         if (opt == null) {
-            throw new UsageError("invalid option: " + (eq < 0 ? a : a.substring(0, eq)));
+            throw new UsageError("invalid option: " + a); // nih names the whole argument, any =VALUE included
         }
         if (!opt.takesArg()) {
             if (eq >= 0) {
                 throw new UsageError("unexpected argument: " + a);
             }
             options.put(opt.key(), "");
-            return i;
+        } else {
+            options.put(opt.key(), eq >= 0 ? a.substring(eq + 1) : scan.nextNonOption(i));
         }
-        if (eq >= 0) {
-            options.put(opt.key(), a.substring(eq + 1));
-            return i;
-        }
-        if (i + 1 >= argv.length) {
-            throw new UsageError("missing argument: " + a);
-        }
-        options.put(opt.key(), argv[i + 1]);
-        return i + 1;
     }
 
-    private static int shortOptions(String[] argv, int i, List<Opt> accepted, Map<String, String> options)
+    /** A bundle of short options; only the first may take the rest of the bundle as its value. */
+    private static void shortOptions(Scan scan, int i, List<Opt> accepted, Map<String, String> options)
             throws UsageError {
-        String a = argv[i];
+        String a = scan.argv[i];
         for (int j = 1; j < a.length(); j++) {
             char c = a.charAt(j);
             Opt opt = find(accepted, c, null);
@@ -159,19 +190,13 @@ final class ArgParser {
             }
             if (!opt.takesArg()) {
                 options.put(opt.key(), "");
-                continue;
+            } else if (j == 1 && a.length() > 2) {
+                options.put(opt.key(), a.substring(2));
+                return;
+            } else {
+                options.put(opt.key(), scan.nextNonOption(i));
             }
-            if (j + 1 < a.length()) {
-                options.put(opt.key(), a.substring(j + 1));
-                return i;
-            }
-            if (i + 1 >= argv.length) {
-                throw new UsageError("missing argument: -" + c);
-            }
-            options.put(opt.key(), argv[i + 1]);
-            return i + 1;
         }
-        return i;
     }
 
     /** The option with this short name, or (when {@code longName} is not null) this long name; null if none. */

@@ -90,7 +90,9 @@ public final class InitctlMain {
         try {
             Invocation inv = ArgParser.parse(argv);
             if (inv.has("help")) {
-                out.print(HelpText.help(prog));
+                // After the command, --help describes that command (nih_command_handle); before it, initctl.
+                out.print(inv.command() == null ? HelpText.help(prog)
+                        : HelpText.commandHelp(prog, inv.command(), argv != args, ArgParser.COMMANDS.get(inv.command())));
                 return 0;
             }
             if (inv.has("version")) {
@@ -107,7 +109,9 @@ public final class InitctlMain {
             if (inv.has("dest") && !inv.has("system")) {
                 throw new UsageError("--dest given without --system");
             }
-            if (inv.has("user") && env.get("UPSTART_SESSION") == null) {
+            // UPSTART_SESSION locates a Session Init; the agent is located by --socket or UPFLEET_SOCKET (set in
+            // every job's environment), so --user fails only when nothing names the instance to talk to.
+            if (inv.has("user") && env.get("UPSTART_SESSION") == null && namedSocket(inv, env) == null) {
                 throw new Failure("UPSTART_SESSION isn't set in the environment. Unable to locate the Upstart instance.");
             }
             // libnih's -q raises the log priority above "message": every normal output line is dropped.
@@ -132,10 +136,16 @@ public final class InitctlMain {
     }
 
     private static String socketPath(Invocation inv, Map<String, String> env) {
+        String s = namedSocket(inv, env);
+        return s == null ? DEFAULT_SOCKET : s;
+    }
+
+    /** The agent's socket as --socket or UPFLEET_SOCKET names it; null when neither does. */
+    private static String namedSocket(Invocation inv, Map<String, String> env) {
         String s = inv.options().get("socket");
         if (s == null || s.isEmpty()) {
             s = env.get("UPFLEET_SOCKET");
         }
-        return s == null || s.isEmpty() ? DEFAULT_SOCKET : s;
+        return s == null || s.isEmpty() ? null : s;
     }
 }

@@ -119,11 +119,13 @@ class InitctlMainTest {
                 Arguments.of("status -n svc", 1, "", "initctl: invalid option: -n\n" + TRY),
                 Arguments.of("-n start svc", 1, "", "initctl: invalid option: -n\n" + TRY),
                 Arguments.of("--bogus list", 1, "", "initctl: invalid option: --bogus\n" + TRY),
+                Arguments.of("list --bogus=1", 1, "", "initctl: invalid option: --bogus=1\n" + TRY),
+                Arguments.of("check-config -wi", 1, "", "initctl: missing argument: -wi\n" + TRY),
                 Arguments.of("list --quiet=yes", 1, "", "initctl: unexpected argument: --quiet=yes\n" + TRY),
                 Arguments.of("list --socket", 1, "", "initctl: missing argument: --socket\n" + TRY),
                 Arguments.of("--dest=com.ubuntu.Upstart list", 1, "", "initctl: --dest given without --system\n" + TRY),
-                Arguments.of("--user list", 1, "",
-                        "initctl: UPSTART_SESSION isn't set in the environment. Unable to locate the Upstart instance.\n"),
+                Arguments.of("--user list", 0, "svc start/running, process 4242\nweb (80) start/running, process 4243\n"
+                        + "idle stop/waiting\ncc stop/waiting\ndep stop/waiting\n", ""),
                 Arguments.of("--system list", 0, "svc start/running, process 4242\nweb (80) start/running, process 4243\n"
                         + "idle stop/waiting\ncc stop/waiting\ndep stop/waiting\n", ""),
                 // events
@@ -243,10 +245,39 @@ class InitctlMainTest {
     void helpAndVersion() {
         Result help = initctl("--help");
         assertThat(help.rc()).isZero();
-        assertThat(help.out()).startsWith("Usage: initctl [OPTION]... COMMAND [OPTION]... ARG...\n");
+        assertThat(help.out()).startsWith("Usage: initctl [OPTION]... COMMAND [OPTION]... [ARG]...\n\nOptions:\n");
+        assertThat(help.out()).endsWith("For a list of commands, try `initctl help'.\n\nReport bugs to <upstart-devel@lists.ubuntu.com>\n");
         assertThat(initctl("--version").out()).startsWith("initctl (upstart 1.13.2)\n");
         assertThat(initctl("help").out()).contains("  start                       Start job.\n");
         assertThat(initctl("help").out()).contains("  notify-dbus-address         Inform Upstart of D-Bus address to connect to\n");
+    }
+
+    @Test
+    void commandHelpNamesTheCommandItsArgumentsAndOptions() {
+        Result start = initctl("start", "--help");
+        assertThat(start.rc()).isZero();
+        assertThat(start.out()).startsWith("Usage: initctl start [OPTION]... JOB [KEY=VALUE]...\nStart job.\n\nOptions:\n"
+                + "  -n, --no-wait               do not wait for job to start before exiting\n");
+        assertThat(start.out()).endsWith("Report bugs to <upstart-devel@lists.ubuntu.com>\n");
+        assertThat(initctl("list", "--help").out()).startsWith("Usage: initctl list [OPTION]...\nList known jobs.\n");
+        assertThat(initctl("check-config", "--help").out())
+                .contains("  -i, --ignore-events=EVENT_LIST\n                              ignore specified list");
+        // run as the start link, the program name is the command
+        var out = new ByteArrayOutputStream();
+        int rc = InitctlMain.run("start", new String[] {"--help"}, Map.of(), new PrintStream(out, true),
+                new PrintStream(new ByteArrayOutputStream()));
+        assertThat(rc).isZero();
+        assertThat(out.toString()).startsWith("Usage: start [OPTION]... JOB [KEY=VALUE]...\nStart job.\n");
+    }
+
+    @Test
+    void userModeNeedsSomethingThatLocatesTheAgent() {
+        var err = new ByteArrayOutputStream();
+        int rc = InitctlMain.run(new String[] {"--user", "list"}, Map.of(), new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true));
+        assertThat(rc).isEqualTo(1);
+        assertThat(err.toString())
+                .isEqualTo("initctl: UPSTART_SESSION isn't set in the environment. Unable to locate the Upstart instance.\n");
     }
 
     @Test
