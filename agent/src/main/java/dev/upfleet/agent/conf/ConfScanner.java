@@ -16,7 +16,8 @@ import java.util.TreeMap;
 /**
  * Finds the job files of the configuration directories (§1.1–§1.3): {@code .conf} files define jobs named by their
  * path below the directory, the first directory that defines a name owns it, and an {@code .override} applies from
- * the owning directory or an earlier one. Sub-directories are searched, except the ones libnih ignores.
+ * the owning directory or an earlier one. Sub-directories are searched, except the ones libnih ignores; files are
+ * chosen by their extension only.
  */
 public final class ConfScanner {
 
@@ -77,8 +78,9 @@ public final class ConfScanner {
 
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    String base = file.getFileName().toString();
-                    if (attrs.isRegularFile() && !ignored(base)) {
+                    // Upstart's conf_dir_filter applies nih_file_ignore to directories only: a file is taken on its
+                    // extension alone, so ".hidden.conf" and "#x.conf" define jobs.
+                    if (attrs.isRegularFile() && isConfFile(file.getFileName().toString())) {
                         found.put(dir.relativize(file).toString(), file);
                     }
                     return FileVisitResult.CONTINUE;
@@ -116,6 +118,19 @@ public final class ConfScanner {
             i = ai + 1;
             j = bj + 1;
         }
+    }
+
+    /**
+     * Upstart's {@code is_conf_file}: the name ends in {@code .conf} or {@code .override} after a non-empty stem (a file
+     * called just {@code .conf} is no job).
+     */
+    static boolean isConfFile(String baseName) {
+        for (String ext : List.of(".conf", ".override")) {
+            if (baseName.endsWith(ext) && baseName.length() > ext.length()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** libnih's {@code nih_file_ignore}: hidden, backup, editor swap, revision control and packaging leftovers. */

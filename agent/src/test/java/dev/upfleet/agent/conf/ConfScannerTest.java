@@ -46,6 +46,21 @@ class ConfScannerTest {
         assertThat(ConfScanner.scan(List.of(dir)).keySet()).containsExactly("net/web", "ok");
     }
 
+    /**
+     * Spec §1.1: nih_file_ignore only prunes directories; a file counts by its extension alone (Upstart's
+     * conf_dir_filter), so hidden, swap-like and backup-like names that end in .conf are jobs, a bare ".conf" is not.
+     */
+    @Test
+    void filesAreChosenByExtensionOnly() throws IOException {
+        for (String f : List.of(".hidden.conf", "#x.conf", "x~.conf", "x.dpkg-old.conf", ".conf", "sub/.conf", "y.conf.bak")) {
+            write(f);
+        }
+        Files.writeString(dir.resolve(".hidden.override"), "manual\n");
+        var found = ConfScanner.scan(List.of(dir));
+        assertThat(found.keySet()).containsExactly("#x", ".hidden", "x.dpkg-old", "x~");
+        assertThat(found.get(".hidden").override()).contains(dir.resolve(".hidden.override"));
+    }
+
     /** Spec §1.1: exactly libnih's nih_file_ignore patterns. */
     @Test
     void ignoredNamesAreLibnihs() {
