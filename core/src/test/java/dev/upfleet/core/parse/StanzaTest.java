@@ -154,6 +154,9 @@ class StanzaTest {
     void umaskNiceOom() {
         assertThat(parseOk("umask 0755\n").umask()).isEqualTo(0755);
         assertThat(parseOk("umask 027\n").umask()).isEqualTo(027);
+        // A 32-bit mode_t keeps only the low bits of strtoul's result; "-37777777777" wraps to 1.
+        assertThat(parseOk("umask 40000000027\n").umask()).isEqualTo(027);
+        assertThat(parseOk("umask -37777777777\n").umask()).isEqualTo(01);
         assertThat(parseOk("nice 10\n").nice()).hasValue(10);
         assertThat(parseOk("nice -20\nnice -10\n").nice()).hasValue(-10);
         assertThat(parseOk("oom 10\n").oomScore()).isEqualTo(666);
