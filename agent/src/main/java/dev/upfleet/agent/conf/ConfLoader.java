@@ -95,7 +95,10 @@ public final class ConfLoader {
         for (Change change : scan.changes()) {
             loaded.put(change.name(), change.stamp());
             switch (change.result()) {
-                case ParseResult.Parsed parsed -> sink.load(parsed.job());
+                case ParseResult.Parsed parsed -> {
+                    parsed.overrideProblem().ifPresent(sink::problem);
+                    sink.load(parsed.job());
+                }
                 case ParseResult.Failed failed -> {
                     sink.problem(failed.problem());
                     sink.remove(change.name());
@@ -106,17 +109,27 @@ public final class ConfLoader {
 
     private static ParseResult parse(ConfScanner.Sources sources) {
         String confLabel = sources.conf().toString();
+        String conf;
         try {
-            String conf = JobParser.decode(Files.readAllBytes(sources.conf()));
-            String overrideLabel = sources.override().map(Path::toString).orElse(null);
-            String override = null;
-            if (sources.override().isPresent()) {
-                override = JobParser.decode(Files.readAllBytes(sources.override().get()));
-            }
-            return JobParser.parse(sources.name(), confLabel, conf, overrideLabel, override);
+            conf = JobParser.decode(Files.readAllBytes(sources.conf()));
         } catch (IOException | OutOfMemoryError e) {
             return new ParseResult.Failed(new ConfProblem(confLabel, 0, 0, ErrorCode.UNREADABLE,
                     e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+        }
+        if (sources.override().isEmpty()) {
+            return JobParser.parse(sources.name(), confLabel, conf);
+        }
+        Path overridePath = sources.override().get();
+        try {
+            String override = JobParser.decode(Files.readAllBytes(overridePath));
+            return JobParser.parse(sources.name(), confLabel, conf, overridePath.toString(), override);
+        } catch (IOException e) {
+            // An unreadable override is reported; the conf's class stands (§1.3).
+            return switch (JobParser.parse(sources.name(), confLabel, conf)) {
+                case ParseResult.Parsed parsed ->
+                        new ParseResult.Parsed(parsed.job(), Optional.of(JobParser.unreadable(overridePath.toString(), e)));
+                case ParseResult.Failed failed -> failed;
+            };
         }
     }
 

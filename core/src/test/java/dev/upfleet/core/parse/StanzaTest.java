@@ -218,10 +218,19 @@ class StanzaTest {
         assertThat(job.description()).hasValue("new");
     }
 
+    /** Spec §1.3: an override's error is reported with its own path, and the stanzas before it stay applied. */
     @Test
-    void overrideErrorNamesTheOverrideFile() {
-        ParseResult r = JobParser.parse("svc", "svc.conf", "exec /bin/a\n", "svc.override", "\nbogus\n");
-        assertThat(r).isEqualTo(new ParseResult.Failed(new ConfProblem("svc.override", 2, 6, ErrorCode.UNKNOWN_STANZA)));
+    void overrideErrorKeepsTheClassWithTheStanzasBeforeIt() {
+        ParseResult r = JobParser.parse("svc", "svc.conf", "start on go\nexec /bin/a\n", "svc.override",
+                "manual\nenv A=1\nbogus\nexec /bin/b\n");
+        assertThat(r).isInstanceOf(ParseResult.Parsed.class);
+        ParseResult.Parsed parsed = (ParseResult.Parsed) r;
+        assertThat(parsed.overrideProblem()).hasValue(new ConfProblem("svc.override", 3, 6, ErrorCode.UNKNOWN_STANZA));
+        assertThat(parsed.job().startOn()).isEmpty();
+        assertThat(parsed.job().env()).containsExactly("A=1");
+        assertThat(parsed.job().process(ProcessKind.MAIN)).hasValue(new Command.Exec("/bin/a"));
+        ParseResult badConf = JobParser.parse("svc", "svc.conf", "bogus\n", "svc.override", "exec /bin/b\n");
+        assertThat(badConf).isEqualTo(new ParseResult.Failed(new ConfProblem("svc.conf", 1, 6, ErrorCode.UNKNOWN_STANZA)));
     }
 
     @Test
