@@ -80,7 +80,8 @@ public final class ConfScanner {
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
                     // Upstart's conf_dir_filter applies nih_file_ignore to directories only: a file is taken on its
                     // extension alone, so ".hidden.conf" and "#x.conf" define jobs.
-                    if (attrs.isRegularFile() && isConfFile(file.getFileName().toString())) {
+                    String base = file.getFileName().toString();
+                    if (isConfFile(base) && (attrs.isRegularFile() || linkedConf(file, attrs, base))) {
                         found.put(dir.relativize(file).toString(), file);
                     }
                     return FileVisitResult.CONTINUE;
@@ -118,6 +119,14 @@ public final class ConfScanner {
             i = ai + 1;
             j = bj + 1;
         }
+    }
+
+    /**
+     * A symbolic link to a regular file is a job's {@code .conf} (libnih's walk calls {@code stat}, which follows it),
+     * but never an {@code .override} ({@code conf_get_best_override} insists on {@code lstat} saying "regular").
+     */
+    private static boolean linkedConf(Path file, BasicFileAttributes attrs, String base) {
+        return attrs.isSymbolicLink() && base.endsWith(".conf") && Files.isRegularFile(file);
     }
 
     /**

@@ -61,6 +61,23 @@ class ConfScannerTest {
         assertThat(found.get(".hidden").override()).contains(dir.resolve(".hidden.override"));
     }
 
+    /**
+     * Spec §1.1 ("symlinks unsupported", man): in 1.13 the directory walk stat()s, so a link to a regular file is a
+     * job, while an override must be a regular file itself (lstat); a dangling link is nothing.
+     */
+    @Test
+    void linkedConfIsAJobLinkedOverrideIsNot() throws IOException {
+        write("real/target.conf");
+        Files.writeString(dir.resolve("real/target.override"), "manual\n");
+        Files.createSymbolicLink(dir.resolve("linked.conf"), dir.resolve("real/target.conf"));
+        Files.createSymbolicLink(dir.resolve("linked.override"), dir.resolve("real/target.override"));
+        Files.createSymbolicLink(dir.resolve("dangling.conf"), dir.resolve("nowhere.conf"));
+        var found = ConfScanner.scan(List.of(dir));
+        assertThat(found.keySet()).containsExactly("linked", "real/target");
+        assertThat(found.get("linked").override()).isEmpty();
+        assertThat(found.get("real/target").override()).isPresent();
+    }
+
     /** Spec §1.1: exactly libnih's nih_file_ignore patterns. */
     @Test
     void ignoredNamesAreLibnihs() {
