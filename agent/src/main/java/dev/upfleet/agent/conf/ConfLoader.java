@@ -31,9 +31,12 @@ public final class ConfLoader {
         void problem(ConfProblem problem);
     }
 
-    /** A job's files as last read: a rescan re-reads the job when any of this differs. */
+    /**
+     * A job's files as last read, those of the directories below included: a rescan re-reads the job when any of this
+     * differs.
+     */
     public record Stamp(Path conf, FileTime confTime, long confSize, Optional<Path> override, FileTime overrideTime,
-                         long overrideSize) {}
+                         long overrideSize, Optional<Stamp> fallback) {}
 
     private final List<Path> dirs;
     private final Sink sink;
@@ -65,8 +68,11 @@ public final class ConfLoader {
     /** What a scan found: the jobs whose files changed, parsed, and the jobs whose files are gone. */
     public record Scan(List<Change> changes, List<String> gone) {}
 
-    /** One job's files as they are now, and what they parse to. */
-    public record Change(String name, Stamp stamp, ParseResult result) {}
+    /**
+     * One job's files as they are now and what they parse to: the first directory's definition that parses, after the
+     * problems of those above it that do not (Upstart reports each and selects the first class it has).
+     */
+    public record Change(String name, Stamp stamp, List<ConfProblem> passedOver, ParseResult result) {}
 
     private static Scan scan(List<Path> dirs, Map<String, Stamp> loaded, boolean force) {
         Map<String, ConfScanner.Sources> found = ConfScanner.scan(dirs);
@@ -80,7 +86,7 @@ public final class ConfLoader {
         for (ConfScanner.Sources sources : found.values()) {
             Stamp stamp = stamp(sources);
             if (force || !Objects.equals(loaded.get(sources.name()), stamp)) {
-                changes.add(new Change(sources.name(), stamp, parse(sources)));
+                changes.add(change(sources, stamp));
             }
         }
         return new Scan(changes, gone);
@@ -94,6 +100,7 @@ public final class ConfLoader {
         }
         for (Change change : scan.changes()) {
             loaded.put(change.name(), change.stamp());
+            change.passedOver().forEach(sink::problem);
             switch (change.result()) {
                 case ParseResult.Parsed parsed -> {
                     parsed.overrideProblem().ifPresent(sink::problem);
@@ -105,6 +112,18 @@ public final class ConfLoader {
                 }
             }
         }
+    }
+
+    private static Change change(ConfScanner.Sources sources, Stamp stamp) {
+        List<ConfProblem> passedOver = new ArrayList<>();
+        ConfScanner.Sources candidate = sources;
+        ParseResult result = parse(candidate);
+        while (result instanceof ParseResult.Failed failed && candidate.fallback().isPresent()) {
+            passedOver.add(failed.problem());
+            candidate = candidate.fallback().get();
+            result = parse(candidate);
+        }
+        return new Change(sources.name(), stamp, List.copyOf(passedOver), result);
     }
 
     private static ParseResult parse(ConfScanner.Sources sources) {
@@ -135,7 +154,8 @@ public final class ConfLoader {
 
     private static Stamp stamp(ConfScanner.Sources s) {
         return new Stamp(s.conf(), time(s.conf()), size(s.conf()), s.override(),
-                s.override().map(ConfLoader::time).orElse(null), s.override().map(ConfLoader::size).orElse(-1L));
+                s.override().map(ConfLoader::time).orElse(null), s.override().map(ConfLoader::size).orElse(-1L),
+                s.fallback().map(ConfLoader::stamp));
     }
 
     private static FileTime time(Path p) {

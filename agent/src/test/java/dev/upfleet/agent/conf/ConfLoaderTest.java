@@ -50,6 +50,38 @@ class ConfLoaderTest {
                 "load svc env=[A=conf, A=override] startOn=true");
     }
 
+    /**
+     * Spec §1.1: the first directory defining a name owns it, but only while its file yields a class: Upstart's
+     * conf_select_job takes the first directory whose file parsed, so a broken higher file leaves the lower one in
+     * charge, with the override search still starting at the top directory.
+     */
+    @Test
+    void aFirstDirectoryFileThatDoesNotParseLeavesTheNextDirectorysJob() throws IOException {
+        Path high = Files.createDirectory(dir.resolve("high"));
+        Path low = Files.createDirectory(dir.resolve("low"));
+        Files.writeString(high.resolve("svc.conf"), "start on go\nbogus\n");
+        Files.writeString(high.resolve("svc.override"), "env A=high-override\n");
+        Files.writeString(low.resolve("svc.conf"), "env A=low\nexec sleep 1\n");
+        ConfLoader loader = new ConfLoader(List.of(high, low), sink);
+        loader.rescan(false);
+        assertThat(seen).containsExactly("problem high/svc.conf:2: Unknown stanza",
+                "load svc env=[A=low, A=high-override] startOn=false");
+
+        seen.clear();
+        loader.rescan(false);
+        assertThat(seen).isEmpty();
+
+        Files.writeString(low.resolve("svc.conf"), "exec\n");
+        loader.rescan(false);
+        assertThat(seen).containsExactly("problem high/svc.conf:2: Unknown stanza", "problem low/svc.conf:1: Expected token",
+                "remove svc");
+
+        seen.clear();
+        Files.writeString(high.resolve("svc.conf"), "start on go\nexec sleep 1\n");
+        loader.rescan(false);
+        assertThat(seen).containsExactly("load svc env=[A=high-override] startOn=true");
+    }
+
     @Test
     void confErrorRemovesTheJobWhateverTheOverride() throws IOException {
         write("svc.conf", "exec\n");

@@ -78,6 +78,32 @@ class ConfScannerTest {
         assertThat(found.get("real/target").override()).isPresent();
     }
 
+    /** Spec §1.1, §1.3: the first directory owns a name; the override is the first one at or above the conf. */
+    @Test
+    void firstDirectoryOwnsTheNameAndLaterOnesAreFallbacks() throws IOException {
+        Path high = Files.createDirectory(dir.resolve("high"));
+        Path low = Files.createDirectory(dir.resolve("low"));
+        Path lowest = Files.createDirectory(dir.resolve("lowest"));
+        Files.writeString(high.resolve("a.conf"), "task\n");
+        Files.writeString(low.resolve("a.conf"), "task\n");
+        Files.writeString(low.resolve("a.override"), "task\n");
+        Files.writeString(lowest.resolve("a.conf"), "task\n");
+        Files.writeString(lowest.resolve("a.override"), "task\n");
+        Files.writeString(lowest.resolve("b.override"), "task\n");
+        var found = ConfScanner.scan(List.of(high, low, lowest));
+        assertThat(found.keySet()).containsExactly("a");
+        ConfScanner.Sources a = found.get("a");
+        assertThat(a.conf()).isEqualTo(high.resolve("a.conf"));
+        assertThat(a.override()).isEmpty();
+        ConfScanner.Sources second = a.fallback().orElseThrow();
+        assertThat(second.conf()).isEqualTo(low.resolve("a.conf"));
+        assertThat(second.override()).contains(low.resolve("a.override"));
+        ConfScanner.Sources third = second.fallback().orElseThrow();
+        assertThat(third.conf()).isEqualTo(lowest.resolve("a.conf"));
+        assertThat(third.override()).contains(low.resolve("a.override"));
+        assertThat(third.fallback()).isEmpty();
+    }
+
     /** Spec §1.1: exactly libnih's nih_file_ignore patterns. */
     @Test
     void ignoredNamesAreLibnihs() {
