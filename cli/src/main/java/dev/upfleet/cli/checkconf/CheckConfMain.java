@@ -33,9 +33,6 @@ public final class CheckConfMain {
 
     static int run(String[] args, PrintStream out, PrintStream err) {
         Options opts = Options.parse(args, err);
-        if (opts == null) {
-            return 1;
-        }
         if (opts.help()) {
             out.print(USAGE);
             return 0;
@@ -134,7 +131,8 @@ public final class CheckConfMain {
     /**
      * The option set of 1.13's script ({@code getopt -o df:hi:sx: -l debug,file:,help,initctl-path:,noscript,
      * upstart-path:}), plus {@code --dump}. {@code -f FILE} names a file like a positional argument; unlike the script,
-     * every named file is checked, not only the first. {@code help} is set when usage was asked for.
+     * every named file is checked, not only the first. {@code help} is set when usage was asked for. Like getopt
+     * under the script, an unknown option or a missing value is reported on {@code err} and otherwise ignored.
      */
     record Options(boolean dump, boolean noScript, boolean help, List<String> files) {
         /** Options that take a value: short and long spellings. */
@@ -157,8 +155,10 @@ public final class CheckConfMain {
                     } else if (++i < args.length) {
                         value = args[i];
                     } else {
-                        err.println("init-checkconf: option requires an argument -- '" + name.replaceFirst("^-+", "") + "'");
-                        return null;
+                        // getopt's complaint; the script then goes on without the option.
+                        err.println(name.startsWith("--") ? "init-checkconf: option '" + name + "' requires an argument"
+                                : "init-checkconf: option requires an argument -- '" + name.charAt(1) + "'");
+                        continue;
                     }
                 }
                 switch (name) {
@@ -175,10 +175,13 @@ public final class CheckConfMain {
                     }
                     default -> {
                         if (a.startsWith("-") && a.length() > 1) {
-                            err.println("ERROR: invalid option: " + a);
-                            return null;
+                            // getopt complains, but the script goes on: it tests eval's status, not getopt's.
+                            err.println(a.startsWith("--")
+                                    ? "init-checkconf: unrecognized option '" + a + "'"
+                                    : "init-checkconf: invalid option -- '" + a.charAt(1) + "'");
+                        } else {
+                            files.add(a);
                         }
-                        files.add(a);
                     }
                 }
             }
