@@ -2,7 +2,6 @@ package dev.upfleet.agent.conf;
 
 import dev.upfleet.core.job.JobClass;
 import dev.upfleet.core.parse.ConfProblem;
-import dev.upfleet.core.parse.ErrorCode;
 import dev.upfleet.core.parse.JobParser;
 import dev.upfleet.core.parse.ParseResult;
 import java.io.IOException;
@@ -127,29 +126,7 @@ public final class ConfLoader {
     }
 
     private static ParseResult parse(ConfScanner.Sources sources) {
-        String confLabel = sources.conf().toString();
-        String conf;
-        try {
-            conf = JobParser.decode(Files.readAllBytes(sources.conf()));
-        } catch (IOException | OutOfMemoryError e) {
-            return new ParseResult.Failed(new ConfProblem(confLabel, 0, 0, ErrorCode.UNREADABLE,
-                    e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
-        }
-        if (sources.override().isEmpty()) {
-            return JobParser.parse(sources.name(), confLabel, conf);
-        }
-        Path overridePath = sources.override().get();
-        try {
-            String override = JobParser.decode(Files.readAllBytes(overridePath));
-            return JobParser.parse(sources.name(), confLabel, conf, overridePath.toString(), override);
-        } catch (IOException e) {
-            // An unreadable override is reported; the conf's class stands (§1.3).
-            return switch (JobParser.parse(sources.name(), confLabel, conf)) {
-                case ParseResult.Parsed parsed ->
-                        new ParseResult.Parsed(parsed.job(), Optional.of(JobParser.unreadable(overridePath.toString(), e)));
-                case ParseResult.Failed failed -> failed;
-            };
-        }
+        return JobParser.parseFiles(sources.name(), sources.conf(), sources.override());
     }
 
     private static Stamp stamp(ConfScanner.Sources s) {

@@ -258,6 +258,14 @@ class StanzaTest {
         JobClass job = ((ParseResult.Parsed) JobParser.parseFiles(dir, conf, override)).job();
         assertThat(job.startOn()).isEmpty();
         assertThat(job.name()).isEqualTo("svc");
+        // An override that cannot be read leaves the conf's class and is reported (§1.3).
+        java.nio.file.Path unreadable = java.nio.file.Files.createDirectory(dir.resolve("dir.override"));
+        ParseResult.Parsed kept = (ParseResult.Parsed) JobParser.parseFiles("svc", conf, java.util.Optional.of(unreadable));
+        assertThat(kept.job().startOn()).isPresent();
+        assertThat(kept.overrideProblem()).hasValueSatisfying(p -> {
+            assertThat(p.code()).isEqualTo(ErrorCode.UNREADABLE);
+            assertThat(p.file()).isEqualTo(unreadable.toString());
+        });
     }
 
     @Test
