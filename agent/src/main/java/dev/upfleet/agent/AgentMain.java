@@ -2,6 +2,8 @@ package dev.upfleet.agent;
 
 import dev.upfleet.agent.conf.ConfDirs;
 import dev.upfleet.agent.log.DaemonLog;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -96,6 +98,9 @@ public final class AgentMain implements Callable<Integer> {
             throw new CommandLine.ParameterException(new CommandLine(this), "--insecure, --tls-* and --label need --controller");
         }
         Map<String, String> env = System.getenv();
+        if (user && confDirs.isEmpty()) {
+            ConfDirs.userConfigHome(env).ifPresent(AgentMain::createQuietly);
+        }
         Agent.Settings settings = new Agent.Settings(
                 ConfDirs.resolve(confDirs, prependConfDirs, appendConfDirs, user, env), socket.toAbsolutePath(),
                 ConfDirs.logDir(Optional.ofNullable(logDir), user, env).toAbsolutePath(), stateDir.toAbsolutePath(),
@@ -106,6 +111,15 @@ public final class AgentMain implements Callable<Integer> {
             agent.awaitShutdown();
         }
         return 0;
+    }
+
+    /** Best effort, as Upstart's mkdir of the session's configuration directory: a failure only means no watch. */
+    private static void createQuietly(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException | RuntimeException e) {
+            // nothing to watch there then; the other directories still load
+        }
     }
 
     private io.grpc.ChannelCredentials credentials() throws java.io.IOException {

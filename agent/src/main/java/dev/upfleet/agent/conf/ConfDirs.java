@@ -36,10 +36,8 @@ public final class ConfDirs {
     /** A User Session init's configuration directories, in search order (xdg.c {@code get_user_upstart_dirs}). */
     public static List<Path> user(Map<String, String> env) {
         List<Path> dirs = new ArrayList<>();
-        Optional<Path> home = absolute(env.get("HOME"));
-        absolute(env.get("XDG_CONFIG_HOME")).or(() -> home.map(h -> h.resolve(".config")))
-                .ifPresent(d -> dirs.add(d.resolve("upstart")));
-        home.ifPresent(h -> dirs.add(h.resolve(".init")));
+        userConfigHome(env).ifPresent(dirs::add);
+        absolute(env.get("HOME")).ifPresent(h -> dirs.add(h.resolve(".init")));
         String configDirs = env.getOrDefault("XDG_CONFIG_DIRS", "");
         for (String d : (configDirs.isEmpty() ? "/etc/xdg" : configDirs).split(":")) {
             absolute(d).ifPresent(p -> dirs.add(p.resolve("upstart")));
@@ -48,6 +46,15 @@ public final class ConfDirs {
             dirs.add(SYSTEM_USERCONFDIR);
         }
         return List.copyOf(dirs);
+    }
+
+    /**
+     * {@code $XDG_CONFIG_HOME/upstart} ({@code ~/.config/upstart}): the session's own directory, which Upstart creates
+     * at start so that it can be watched from the first job file on.
+     */
+    public static Optional<Path> userConfigHome(Map<String, String> env) {
+        return absolute(env.get("XDG_CONFIG_HOME")).or(() -> absolute(env.get("HOME")).map(h -> h.resolve(".config")))
+                .map(d -> d.resolve("upstart"));
     }
 
     /**

@@ -27,6 +27,13 @@ class ConfDirsTest {
     }
 
     @Test
+    void theSessionsOwnDirectory() {
+        assertThat(ConfDirs.userConfigHome(Map.of("HOME", "/h"))).contains(Path.of("/h/.config/upstart"));
+        assertThat(ConfDirs.userConfigHome(Map.of("HOME", "/h", "XDG_CONFIG_HOME", "/x"))).contains(Path.of("/x/upstart"));
+        assertThat(ConfDirs.userConfigHome(Map.of())).isEmpty();
+    }
+
+    @Test
     void confdirReplacesTheDefaultsPrependAndAppendSurroundThem() {
         Map<String, String> env = Map.of("HOME", "/h", "UPSTART_NO_SYSTEM_USERCONFDIR", "1");
         assertThat(ConfDirs.resolve(List.of(), List.of(), List.of(), false, env)).isEqualTo(paths("/etc/init"));
