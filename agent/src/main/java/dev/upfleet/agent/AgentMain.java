@@ -1,12 +1,16 @@
 package dev.upfleet.agent;
 
+import dev.upfleet.agent.conf.ConfDirs;
 import dev.upfleet.agent.log.DaemonLog;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -17,14 +21,23 @@ import picocli.CommandLine.Option;
         description = "Runs Upstart 1.13 job files on this node (standalone without --controller).")
 public final class AgentMain implements Callable<Integer> {
 
-    @Option(names = "--confdir", paramLabel = "DIR", description = "Job configuration directory (repeatable; first wins). Default: /etc/init")
+    @Option(names = "--confdir", paramLabel = "DIR", description = "Job configuration directory (repeatable; first wins), replacing the defaults: /etc/init, or the session directories with --user")
     List<Path> confDirs = new ArrayList<>();
+
+    @Option(names = "--prepend-confdir", paramLabel = "DIR", description = "A configuration directory searched before the others (repeatable)")
+    List<Path> prependConfDirs = new ArrayList<>();
+
+    @Option(names = "--append-confdir", paramLabel = "DIR", description = "A configuration directory searched after the others (repeatable)")
+    List<Path> appendConfDirs = new ArrayList<>();
+
+    @Option(names = "--user", description = "User Session defaults: jobs from ~/.config/upstart, ~/.init, $XDG_CONFIG_DIRS/upstart and /usr/share/upstart/sessions, logs in ~/.cache/upstart")
+    boolean user;
 
     @Option(names = "--socket", paramLabel = "PATH", description = "Control socket (default: ${DEFAULT-VALUE})")
     Path socket = Path.of("/run/upfleet/agent.sock");
 
-    @Option(names = "--log-dir", paramLabel = "DIR", description = "Job output logs for console log (default: ${DEFAULT-VALUE})")
-    Path logDir = Path.of("/var/log/upfleet");
+    @Option(names = "--log-dir", paramLabel = "DIR", description = "Job output logs for console log (default: $UPSTART_LOGDIR, else ~/.cache/upstart with --user, else /var/log/upfleet)")
+    Path logDir;
 
     @Option(names = "--state-dir", paramLabel = "DIR", description = "Job state kept across agent restarts (default: ${DEFAULT-VALUE})")
     Path stateDir = Path.of("/var/lib/upfleet");
@@ -84,17 +97,29 @@ public final class AgentMain implements Callable<Integer> {
         } else if (insecure || tlsCert != null || !labels.isEmpty()) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--insecure, --tls-* and --label need --controller");
         }
-        if (confDirs.isEmpty()) {
-            confDirs.add(Path.of("/etc/init"));
+        Map<String, String> env = System.getenv();
+        if (user && confDirs.isEmpty()) {
+            ConfDirs.userConfigHome(env).ifPresent(AgentMain::createQuietly);
         }
-        Agent.Settings settings = new Agent.Settings(List.copyOf(confDirs), socket.toAbsolutePath(),
-                logDir.toAbsolutePath(), stateDir.toAbsolutePath(), !noStartupEvent,
+        Agent.Settings settings = new Agent.Settings(
+                ConfDirs.resolve(confDirs, prependConfDirs, appendConfDirs, user, env), socket.toAbsolutePath(),
+                ConfDirs.logDir(Optional.ofNullable(logDir), user, env).toAbsolutePath(), stateDir.toAbsolutePath(),
+                !noStartupEvent,
                 eventLog == null ? null : eventLog.toAbsolutePath(), node == null ? Agent.hostName() : node,
                 metricsPort, metricsAddress, runlevel, !noInheritEnv, Integer.parseInt(socketMode, 8), cluster);
         try (Agent agent = Agent.start(settings)) {
             agent.awaitShutdown();
         }
         return 0;
+    }
+
+    /** Best effort, as Upstart's mkdir of the session's configuration directory: a failure only means no watch. */
+    private static void createQuietly(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException | RuntimeException e) {
+            // nothing to watch there then; the other directories still load
+        }
     }
 
     private io.grpc.ChannelCredentials credentials() throws java.io.IOException {
@@ -185,6 +210,10 @@ public final class AgentMain implements Callable<Integer> {
                 parsed.noInheritEnv = true;
                 continue;
             }
+            if (arg.equals("--user")) {
+                parsed.user = true;
+                continue;
+            }
             int eq = arg.indexOf('=');
             String name = eq > 0 ? arg.substring(0, eq) : arg;
             String value;
@@ -210,6 +239,8 @@ public final class AgentMain implements Callable<Integer> {
     private boolean set(String name, String value) {
         switch (name) {
             case "--confdir" -> confDirs.add(Path.of(value));
+            case "--prepend-confdir" -> prependConfDirs.add(Path.of(value));
+            case "--append-confdir" -> appendConfDirs.add(Path.of(value));
             case "--socket" -> socket = Path.of(value);
             case "--log-dir" -> logDir = Path.of(value);
             case "--state-dir" -> stateDir = Path.of(value);

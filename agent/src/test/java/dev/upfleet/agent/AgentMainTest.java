@@ -38,21 +38,21 @@ class AgentMainTest {
         AgentMain picocli = new AgentMain();
         new picocli.CommandLine(picocli).parseArgs();
         assertThat(quick).isNotNull();
-        assertThat(List.of(quick.socket, quick.logDir, quick.stateDir, quick.metricsAddress, quick.runlevel,
-                quick.socketMode)).isEqualTo(List.of(picocli.socket, picocli.logDir, picocli.stateDir,
-                picocli.metricsAddress, picocli.runlevel, picocli.socketMode));
+        assertThat(fields(quick)).isEqualTo(fields(picocli));
     }
 
     private static List<Object> fields(AgentMain m) {
         return java.util.Arrays.asList(m.confDirs, m.socket, m.logDir, m.stateDir, m.noStartupEvent, m.eventLog, m.node,
-                m.metricsPort, m.metricsAddress, m.runlevel, m.noInheritEnv, m.socketMode);
+                m.metricsPort, m.metricsAddress, m.runlevel, m.noInheritEnv, m.socketMode, m.user, m.prependConfDirs,
+                m.appendConfDirs);
     }
 
     /** The fast path is only a shortcut: wherever it answers, picocli must give the same options. */
     @ParameterizedTest
     @ValueSource(strings = {"--confdir /a --confdir=/b --socket s.sock --log-dir log --state-dir=state",
             "--no-startup-event --event-log ev.json --node n1 --metrics-port 9100 --metrics-address=127.0.0.1",
-            "--runlevel 3 --no-inherit-env --socket-mode 0660", "--node=web-1 --state-dir /var/lib/x --confdir c"})
+            "--runlevel 3 --no-inherit-env --socket-mode 0660", "--node=web-1 --state-dir /var/lib/x --confdir c",
+            "--user --prepend-confdir /p --append-confdir=/q --append-confdir /r"})
     void whereTheFastPathAnswersPicocliAgrees(String line) {
         AgentMain quick = AgentMain.quickParse(line.split(" "));
         AgentMain picocli = new AgentMain();

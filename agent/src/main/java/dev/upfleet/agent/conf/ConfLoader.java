@@ -2,7 +2,6 @@ package dev.upfleet.agent.conf;
 
 import dev.upfleet.core.job.JobClass;
 import dev.upfleet.core.parse.ConfProblem;
-import dev.upfleet.core.parse.ErrorCode;
 import dev.upfleet.core.parse.JobParser;
 import dev.upfleet.core.parse.ParseResult;
 import java.io.IOException;
@@ -31,9 +30,12 @@ public final class ConfLoader {
         void problem(ConfProblem problem);
     }
 
-    /** A job's files as last read: a rescan re-reads the job when any of this differs. */
+    /**
+     * A job's files as last read, those of the directories below included: a rescan re-reads the job when any of this
+     * differs.
+     */
     public record Stamp(Path conf, FileTime confTime, long confSize, Optional<Path> override, FileTime overrideTime,
-                         long overrideSize) {}
+                         long overrideSize, Optional<Stamp> fallback) {}
 
     private final List<Path> dirs;
     private final Sink sink;
@@ -65,8 +67,11 @@ public final class ConfLoader {
     /** What a scan found: the jobs whose files changed, parsed, and the jobs whose files are gone. */
     public record Scan(List<Change> changes, List<String> gone) {}
 
-    /** One job's files as they are now, and what they parse to. */
-    public record Change(String name, Stamp stamp, ParseResult result) {}
+    /**
+     * One job's files as they are now and what they parse to: the first directory's definition that parses, after the
+     * problems of those above it that do not (Upstart reports each and selects the first class it has).
+     */
+    public record Change(String name, Stamp stamp, List<ConfProblem> passedOver, ParseResult result) {}
 
     private static Scan scan(List<Path> dirs, Map<String, Stamp> loaded, boolean force) {
         Map<String, ConfScanner.Sources> found = ConfScanner.scan(dirs);
@@ -80,7 +85,7 @@ public final class ConfLoader {
         for (ConfScanner.Sources sources : found.values()) {
             Stamp stamp = stamp(sources);
             if (force || !Objects.equals(loaded.get(sources.name()), stamp)) {
-                changes.add(new Change(sources.name(), stamp, parse(sources)));
+                changes.add(change(sources, stamp));
             }
         }
         return new Scan(changes, gone);
@@ -94,8 +99,12 @@ public final class ConfLoader {
         }
         for (Change change : scan.changes()) {
             loaded.put(change.name(), change.stamp());
+            change.passedOver().forEach(sink::problem);
             switch (change.result()) {
-                case ParseResult.Parsed parsed -> sink.load(parsed.job());
+                case ParseResult.Parsed parsed -> {
+                    parsed.overrideProblem().ifPresent(sink::problem);
+                    sink.load(parsed.job());
+                }
                 case ParseResult.Failed failed -> {
                     sink.problem(failed.problem());
                     sink.remove(change.name());
@@ -104,25 +113,26 @@ public final class ConfLoader {
         }
     }
 
-    private static ParseResult parse(ConfScanner.Sources sources) {
-        String confLabel = sources.conf().toString();
-        try {
-            String conf = JobParser.decode(Files.readAllBytes(sources.conf()));
-            String overrideLabel = sources.override().map(Path::toString).orElse(null);
-            String override = null;
-            if (sources.override().isPresent()) {
-                override = JobParser.decode(Files.readAllBytes(sources.override().get()));
-            }
-            return JobParser.parse(sources.name(), confLabel, conf, overrideLabel, override);
-        } catch (IOException | OutOfMemoryError e) {
-            return new ParseResult.Failed(new ConfProblem(confLabel, 0, 0, ErrorCode.UNREADABLE,
-                    e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+    private static Change change(ConfScanner.Sources sources, Stamp stamp) {
+        List<ConfProblem> passedOver = new ArrayList<>();
+        ConfScanner.Sources candidate = sources;
+        ParseResult result = parse(candidate);
+        while (result instanceof ParseResult.Failed failed && candidate.fallback().isPresent()) {
+            passedOver.add(failed.problem());
+            candidate = candidate.fallback().get();
+            result = parse(candidate);
         }
+        return new Change(sources.name(), stamp, List.copyOf(passedOver), result);
+    }
+
+    private static ParseResult parse(ConfScanner.Sources sources) {
+        return JobParser.parseFiles(sources.name(), sources.conf(), sources.override());
     }
 
     private static Stamp stamp(ConfScanner.Sources s) {
         return new Stamp(s.conf(), time(s.conf()), size(s.conf()), s.override(),
-                s.override().map(ConfLoader::time).orElse(null), s.override().map(ConfLoader::size).orElse(-1L));
+                s.override().map(ConfLoader::time).orElse(null), s.override().map(ConfLoader::size).orElse(-1L),
+                s.fallback().map(ConfLoader::stamp));
     }
 
     private static FileTime time(Path p) {

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,47 +18,59 @@ import java.util.TreeMap;
 /**
  * Finds the job files of the configuration directories (§1.1–§1.3): {@code .conf} files define jobs named by their
  * path below the directory, the first directory that defines a name owns it, and an {@code .override} applies from
- * the owning directory or an earlier one. Sub-directories are searched, except the ones libnih ignores.
+ * the owning directory or an earlier one. Sub-directories are searched, except the ones libnih ignores; files are
+ * chosen by their extension only.
  */
 public final class ConfScanner {
 
-    /** One job's sources. */
-    public record Sources(String name, Path conf, Optional<Path> override) {}
+    /**
+     * One job's sources: its {@code .conf} in the first directory that has one, the override that applies to it, and
+     * the same job in the next directory down, which Upstart selects instead while this {@code .conf} does not parse
+     * ({@code conf_select_job} takes the first directory whose file produced a class).
+     */
+    public record Sources(String name, Path conf, Optional<Path> override, Optional<Sources> fallback) {
+        public Sources(String name, Path conf, Optional<Path> override) {
+            this(name, conf, override, Optional.empty());
+        }
+    }
 
     private ConfScanner() {}
 
     /** Every job of the directories, in load order (directory order, then path order within a directory). */
     public static Map<String, Sources> scan(List<Path> dirs) {
-        Map<String, Path> confs = new LinkedHashMap<>();
-        Map<String, Path> overrides = new LinkedHashMap<>();
-        Map<String, Integer> confDirIndex = new LinkedHashMap<>();
-        Map<String, Integer> overrideDirIndex = new LinkedHashMap<>();
+        Map<String, List<Integer>> confDirs = new LinkedHashMap<>();
+        Map<String, Map<Integer, Path>> confs = new HashMap<>();
+        Map<String, Path> overrides = new HashMap<>();
+        Map<String, Integer> overrideDirIndex = new HashMap<>();
         for (int i = 0; i < dirs.size(); i++) {
-            Path dir = dirs.get(i);
-            for (Map.Entry<String, Path> e : files(dir).entrySet()) {
+            for (Map.Entry<String, Path> e : files(dirs.get(i)).entrySet()) {
                 String rel = e.getKey();
                 if (rel.endsWith(".conf")) {
                     String name = rel.substring(0, rel.length() - ".conf".length());
-                    if (!confs.containsKey(name)) {
-                        confs.put(name, e.getValue());
-                        confDirIndex.put(name, i);
-                    }
+                    confDirs.computeIfAbsent(name, n -> new ArrayList<>()).add(i);
+                    confs.computeIfAbsent(name, n -> new HashMap<>()).put(i, e.getValue());
                 } else if (rel.endsWith(".override")) {
                     String name = rel.substring(0, rel.length() - ".override".length());
-                    if (!overrides.containsKey(name)) {
-                        overrides.put(name, e.getValue());
+                    if (overrides.putIfAbsent(name, e.getValue()) == null) {
                         overrideDirIndex.put(name, i);
                     }
                 }
             }
         }
         Map<String, Sources> out = new LinkedHashMap<>();
-        for (Map.Entry<String, Path> e : confs.entrySet()) {
+        for (Map.Entry<String, List<Integer>> e : confDirs.entrySet()) {
             String name = e.getKey();
+            List<Integer> indexes = e.getValue();
             Integer overrideDir = overrideDirIndex.get(name);
-            Optional<Path> override = overrideDir != null && overrideDir <= confDirIndex.get(name)
-                    ? Optional.of(overrides.get(name)) : Optional.empty();
-            out.put(name, new Sources(name, e.getValue(), override));
+            Optional<Sources> next = Optional.empty();
+            // Built from the last directory up, so each directory's Sources falls back on the next one's.
+            for (int k = indexes.size() - 1; k >= 0; k--) {
+                int dirIndex = indexes.get(k);
+                Optional<Path> override = overrideDir != null && overrideDir <= dirIndex
+                        ? Optional.of(overrides.get(name)) : Optional.empty();
+                next = Optional.of(new Sources(name, confs.get(name).get(dirIndex), override, next));
+            }
+            out.put(name, next.orElseThrow());
         }
         return out;
     }
@@ -77,8 +91,10 @@ public final class ConfScanner {
 
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    // Upstart's conf_dir_filter applies nih_file_ignore to directories only: a file is taken on its
+                    // extension alone, so ".hidden.conf" and "#x.conf" define jobs.
                     String base = file.getFileName().toString();
-                    if (attrs.isRegularFile() && !ignored(base)) {
+                    if (isConfFile(base) && (attrs.isRegularFile() || linkedConf(file, attrs, base))) {
                         found.put(dir.relativize(file).toString(), file);
                     }
                     return FileVisitResult.CONTINUE;
@@ -116,6 +132,27 @@ public final class ConfScanner {
             i = ai + 1;
             j = bj + 1;
         }
+    }
+
+    /**
+     * A symbolic link to a regular file is a job's {@code .conf} (libnih's walk calls {@code stat}, which follows it),
+     * but never an {@code .override} ({@code conf_get_best_override} insists on {@code lstat} saying "regular").
+     */
+    private static boolean linkedConf(Path file, BasicFileAttributes attrs, String base) {
+        return attrs.isSymbolicLink() && base.endsWith(".conf") && Files.isRegularFile(file);
+    }
+
+    /**
+     * Upstart's {@code is_conf_file}: the name ends in {@code .conf} or {@code .override} after a non-empty stem (a file
+     * called just {@code .conf} is no job).
+     */
+    static boolean isConfFile(String baseName) {
+        for (String ext : List.of(".conf", ".override")) {
+            if (baseName.endsWith(ext) && baseName.length() > ext.length()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** libnih's {@code nih_file_ignore}: hidden, backup, editor swap, revision control and packaging leftovers. */

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code init-checkconf [-d] [-s|--noscript] [-i INITCTL] [-x INIT] [-f] [--dump] FILE...} (spec §9): checks job
+ * {@code init-checkconf [-d] [-s|--noscript] [-i INITCTL] [-x INIT] [-h] [--dump] [-f] FILE...} (spec §9): checks job
  * files with upfleet's own parser instead of a throw-away init, with Upstart's output and exit codes. {@code --dump}
  * prints the canonical form (conformance README §1). Arguments are parsed by hand: this runs once per file check and
  * JVM start-up time dominates.
@@ -33,7 +33,12 @@ public final class CheckConfMain {
 
     static int run(String[] args, PrintStream out, PrintStream err) {
         Options opts = Options.parse(args, err);
-        if (opts == null) {
+        if (opts.help()) {
+            out.print(USAGE);
+            return 0;
+        }
+        if (opts.files().isEmpty()) {
+            err.println("ERROR: Must specify configuration file");
             return 1;
         }
         int rc = 0;
@@ -44,17 +49,14 @@ public final class CheckConfMain {
     }
 
     private static int check(String file, Options opts, PrintStream out, PrintStream err) {
-        if (!file.endsWith(".conf")) {
-            err.println("ERROR: File must end in .conf");
-            return 1;
-        }
+        // The script's order: "[ ! -f FILE ]" (so a directory "does not exist" either), then the name's suffix.
         Path path = Path.of(file);
-        if (!Files.exists(path)) {
+        if (!Files.isRegularFile(path)) {
             err.println("ERROR: File " + file + " does not exist");
             return 1;
         }
-        if (Files.isDirectory(path)) {
-            err.println("ERROR: File " + file + " is a directory");
+        if (!file.endsWith(".conf")) {
+            err.println("ERROR: File must end in .conf");
             return 1;
         }
         Path fileName = path.getFileName();
@@ -104,23 +106,68 @@ public final class CheckConfMain {
         return "init:" + confName + ":" + problem.line() + ": " + problem.detail();
     }
 
-    /** The tiny option set; unknown options are reported like a shell getopt would. */
-    record Options(boolean dump, boolean noScript, List<String> files) {
+    /** The usage text of 1.13's script, printed by {@code -h}/{@code --help}. */
+    static final String USAGE = """
+            Description: Determine if specified Upstart (init(8)) job configuration
+                         file is valid.
+
+            Usage: init-checkconf [options] -f <conf_file>
+                   init-checkconf [options]    <conf_file>
+
+            Options:
+
+             -d, --debug           : Show some debug output.
+             -f <file>,            : Job configuration file to check.
+             --file=<file>           (no default).
+             -i <path>,            : Specify path to initctl binary
+             --initctl-path=<path>   (default=/sbin/initctl).
+             -s, --noscript        : Do not check script sections.
+             -x <path>             : Specify path to init daemon binary
+             --upstart-path=<path>   (default=/sbin/init).
+             -h, --help            : Show this help.
+
+            """;
+
+    /**
+     * The option set of 1.13's script ({@code getopt -o df:hi:sx: -l debug,file:,help,initctl-path:,noscript,
+     * upstart-path:}), plus {@code --dump}. {@code -f FILE} names a file like a positional argument; unlike the script,
+     * every named file is checked, not only the first. {@code help} is set when usage was asked for. Like getopt
+     * under the script, an unknown option or a missing value is reported on {@code err} and otherwise ignored.
+     */
+    record Options(boolean dump, boolean noScript, boolean help, List<String> files) {
+        /** Options that take a value: short and long spellings. */
+        private static final List<String> WITH_VALUE =
+                List.of("-f", "--file", "-i", "--initctl-path", "-x", "--upstart-path");
+
         static Options parse(String[] args, PrintStream err) {
             boolean dump = false;
             boolean noScript = false;
+            boolean help = false;
             List<String> files = new ArrayList<>();
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
-                switch (a) {
+                int eq = a.startsWith("--") ? a.indexOf('=') : -1;
+                String name = eq < 0 ? a : a.substring(0, eq);
+                String value = null;
+                if (WITH_VALUE.contains(name)) {
+                    if (eq >= 0) {
+                        value = a.substring(eq + 1);
+                    } else if (++i < args.length) {
+                        value = args[i];
+                    } else {
+                        // getopt's complaint; the script then goes on without the option.
+                        err.println(name.startsWith("--") ? "init-checkconf: option '" + name + "' requires an argument"
+                                : "init-checkconf: option requires an argument -- '" + name.charAt(1) + "'");
+                        continue;
+                    }
+                }
+                switch (name) {
                     case "--dump" -> dump = true;
                     case "-s", "--noscript" -> noScript = true;
-                    case "-d", "-f" -> { /* debug / force: nothing to do without a throw-away init */ }
-                    case "-i", "-x" -> {
-                        if (++i >= args.length) {
-                            err.println("ERROR: option " + a + " needs an argument");
-                            return null;
-                        }
+                    case "-h", "--help" -> help = true;
+                    case "-f", "--file" -> files.add(value);
+                    case "-d", "--debug", "-i", "--initctl-path", "-x", "--upstart-path" -> {
+                        // debug output and the paths of a throw-away init: nothing to use them for here
                     }
                     case "--" -> {
                         files.addAll(List.of(args).subList(i + 1, args.length));
@@ -128,18 +175,17 @@ public final class CheckConfMain {
                     }
                     default -> {
                         if (a.startsWith("-") && a.length() > 1) {
-                            err.println("ERROR: invalid option: " + a);
-                            return null;
+                            // getopt complains, but the script goes on: it tests eval's status, not getopt's.
+                            err.println(a.startsWith("--")
+                                    ? "init-checkconf: unrecognized option '" + a + "'"
+                                    : "init-checkconf: invalid option -- '" + a.charAt(1) + "'");
+                        } else {
+                            files.add(a);
                         }
-                        files.add(a);
                     }
                 }
             }
-            if (files.isEmpty()) {
-                err.println("ERROR: no configuration file specified");
-                return null;
-            }
-            return new Options(dump, noScript, files);
+            return new Options(dump, noScript, help, files);
         }
     }
 }

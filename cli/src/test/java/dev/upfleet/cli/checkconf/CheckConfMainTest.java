@@ -61,13 +61,19 @@ class CheckConfMainTest {
         assertThat(run("--dump", f)).isEqualTo(new Run(0, "task: true\nprocess.main: exec /bin/true\n", ""));
     }
 
+    /** The 1.13 script's checks, in its order: a file is named, is a regular file ("-f"), then ends in .conf. */
     @Test
     void fileChecks() throws Exception {
-        assertThat(run(dir.resolve("x.txt").toString())).isEqualTo(new Run(1, "", "ERROR: File must end in .conf\n"));
+        String txt = write("x.txt", "task\n");
+        assertThat(run(txt)).isEqualTo(new Run(1, "", "ERROR: File must end in .conf\n"));
+        String missingTxt = dir.resolve("nope.txt").toString();
+        assertThat(run(missingTxt)).isEqualTo(new Run(1, "", "ERROR: File " + missingTxt + " does not exist\n"));
         String missing = dir.resolve("nope.conf").toString();
         assertThat(run(missing)).isEqualTo(new Run(1, "", "ERROR: File " + missing + " does not exist\n"));
-        Files.createDirectory(dir.resolve("d.conf"));
-        assertThat(run(dir.resolve("d.conf").toString()).rc()).isEqualTo(1);
+        String directory = Files.createDirectory(dir.resolve("d.conf")).toString();
+        assertThat(run(directory)).isEqualTo(new Run(1, "", "ERROR: File " + directory + " does not exist\n"));
+        assertThat(run()).isEqualTo(new Run(1, "", "ERROR: Must specify configuration file\n"));
+        assertThat(run("-s")).isEqualTo(new Run(1, "", "ERROR: Must specify configuration file\n"));
         Path bin = dir.resolve("bin.conf");
         Files.write(bin, new byte[] {0x7f, 'E', 'L', 'F', 0, 0, 1});
         Run r = run(bin.toString());
@@ -92,7 +98,34 @@ class CheckConfMainTest {
         assertThat(r.rc()).isEqualTo(1);
         assertThat(r.out()).isEqualTo("File " + a + ": syntax ok\n");
         assertThat(r.err()).contains("init:b.conf:1: Expected token");
-        assertThat(run("--bogus", a).rc()).isEqualTo(1);
-        assertThat(run().rc()).isEqualTo(1);
+    }
+
+    /** getopt reports an unknown option, but the 1.13 script checks eval's status, not getopt's, and goes on. */
+    @Test
+    void unknownOptionsAreReportedAndIgnored() throws Exception {
+        String a = write("a.conf", "exec /bin/a\n");
+        assertThat(run("--bogus", a)).isEqualTo(new Run(0, "File " + a + ": syntax ok\n",
+                "init-checkconf: unrecognized option '--bogus'\n"));
+        assertThat(run("-z", a)).isEqualTo(new Run(0, "File " + a + ": syntax ok\n",
+                "init-checkconf: invalid option -- 'z'\n"));
+    }
+
+    /** The script's long options and -f FILE (getopt "df:hi:sx:", "debug file: help initctl-path: noscript upstart-path:"). */
+    @Test
+    void scriptOptions() throws Exception {
+        String a = write("a.conf", "exec /bin/a\n");
+        String ok = "File " + a + ": syntax ok\n";
+        assertThat(run("-f", a)).isEqualTo(new Run(0, ok, ""));
+        assertThat(run("--file=" + a)).isEqualTo(new Run(0, ok, ""));
+        assertThat(run("--file", a, "--debug", "--noscript")).isEqualTo(new Run(0, ok, ""));
+        assertThat(run("--initctl-path=/sbin/initctl", "--upstart-path", "/sbin/init", a)).isEqualTo(new Run(0, ok, ""));
+        assertThat(run("-f")).isEqualTo(new Run(1, "",
+                "init-checkconf: option requires an argument -- 'f'\nERROR: Must specify configuration file\n"));
+        assertThat(run(a, "--file").err()).isEqualTo("init-checkconf: option '--file' requires an argument\n");
+        Run help = run("-h");
+        assertThat(help.rc()).isZero();
+        assertThat(help.out()).startsWith("Description: Determine if specified Upstart (init(8)) job configuration\n")
+                .contains("Usage: init-checkconf [options] -f <conf_file>\n");
+        assertThat(run("--help", a)).isEqualTo(help);
     }
 }

@@ -7,6 +7,7 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Parses Upstart 1.13 job files ({@code .conf}, optionally followed by an {@code .override} into the same class) into
@@ -25,17 +26,19 @@ public final class JobParser {
 
     /**
      * Parses a {@code .conf} and then its {@code .override} into the same class (spec §1.3: scalar stanzas replace,
-     * lists accumulate, {@code manual} clears {@code start on}). A problem in either file fails the whole parse;
-     * {@code overrideText} may be null for "no override".
+     * lists accumulate, {@code manual} clears {@code start on}). A problem in the conf fails the whole parse; a problem
+     * in the override does not: the class keeps the override's stanzas before the error and carries the problem, as
+     * Upstart 1.13 updates the class it already registered. {@code overrideText} may be null for "no override".
      */
     public static ParseResult parse(
             String jobName, String confLabel, String confText, String overrideLabel, String overrideText) {
         JobClassBuilder builder = new JobClassBuilder();
         ConfProblem problem = parseInto(builder, confLabel, confText);
-        if (problem == null && overrideText != null) {
-            problem = parseInto(builder, overrideLabel, overrideText);
+        if (problem != null) {
+            return new ParseResult.Failed(problem);
         }
-        return problem != null ? new ParseResult.Failed(problem) : new ParseResult.Parsed(builder.build(jobName));
+        ConfProblem overrideProblem = overrideText == null ? null : parseInto(builder, overrideLabel, overrideText);
+        return new ParseResult.Parsed(builder.build(jobName), Optional.ofNullable(overrideProblem));
     }
 
     /**
@@ -69,37 +72,60 @@ public final class JobParser {
      * (spec §1.2). Invalid UTF-8 is decoded leniently; an unreadable file is an {@link ErrorCode#UNREADABLE} problem.
      */
     public static ParseResult parseFile(Path confDir, Path file) {
-        String label = file.toString();
-        String name = jobName(confDir, file);
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException | RuntimeException e) {
-            return new ParseResult.Failed(new ConfProblem(label, 0, 0, ErrorCode.UNREADABLE, describe(e)));
-        } catch (OutOfMemoryError e) {
-            return new ParseResult.Failed(new ConfProblem(label, 0, 0, ErrorCode.UNREADABLE, "File too large"));
-        }
-        return parse(name, label, decode(bytes));
+        return parseFiles(jobName(confDir, file), file, Optional.empty());
     }
 
     /**
-     * Reads and parses {@code conf} and, when {@code override} is non-null and exists, its override on top (§1.3). An
-     * override that cannot be read is reported like an unreadable conf.
+     * Reads and parses {@code conf} and, when {@code override} is non-null and exists, its override on top (§1.3).
      */
     public static ParseResult parseFiles(Path confDir, Path conf, Path override) {
-        ParseResult base = parseFile(confDir, conf);
-        if (override == null || !(base instanceof ParseResult.Parsed) || !Files.exists(override)) {
-            return base;
-        }
+        return parseFiles(jobName(confDir, conf), conf,
+                Optional.ofNullable(override).filter(o -> Files.exists(o)));
+    }
+
+    /**
+     * Reads and parses the job {@code jobName} from {@code conf} and its {@code override} (§1.3). A conf that cannot be
+     * read fails; an override that cannot be read leaves the conf's class, carrying the read error as its override
+     * problem (Upstart gives up on the override before touching the class).
+     */
+    public static ParseResult parseFiles(String jobName, Path conf, Optional<Path> override) {
+        String confLabel = conf.toString();
         String confText;
-        String overrideText;
         try {
-            confText = decode(Files.readAllBytes(conf));
-            overrideText = decode(Files.readAllBytes(override));
+            confText = read(conf);
         } catch (IOException | RuntimeException e) {
-            return new ParseResult.Failed(new ConfProblem(override.toString(), 0, 0, ErrorCode.UNREADABLE, describe(e)));
+            return new ParseResult.Failed(unreadable(confLabel, e));
+        } catch (OutOfMemoryError e) {
+            return new ParseResult.Failed(new ConfProblem(confLabel, 0, 0, ErrorCode.UNREADABLE, "File too large"));
         }
-        return parse(jobName(confDir, conf), conf.toString(), confText, override.toString(), overrideText);
+        if (override.isEmpty()) {
+            return parse(jobName, confLabel, confText);
+        }
+        String overrideLabel = override.get().toString();
+        try {
+            return parse(jobName, confLabel, confText, overrideLabel, read(override.get()));
+        } catch (IOException | RuntimeException e) {
+            return withOverrideProblem(parse(jobName, confLabel, confText), unreadable(overrideLabel, e));
+        } catch (OutOfMemoryError e) {
+            return withOverrideProblem(parse(jobName, confLabel, confText),
+                    new ConfProblem(overrideLabel, 0, 0, ErrorCode.UNREADABLE, "File too large"));
+        }
+    }
+
+    private static ParseResult withOverrideProblem(ParseResult confAlone, ConfProblem problem) {
+        return switch (confAlone) {
+            case ParseResult.Parsed parsed -> new ParseResult.Parsed(parsed.job(), Optional.of(problem));
+            case ParseResult.Failed failed -> failed;
+        };
+    }
+
+    private static String read(Path file) throws IOException {
+        return decode(Files.readAllBytes(file));
+    }
+
+    /** The problem of a file that could not be read: no line, the system's reason. */
+    public static ConfProblem unreadable(String label, Exception e) {
+        return new ConfProblem(label, 0, 0, ErrorCode.UNREADABLE, describe(e));
     }
 
     /** The job name of {@code file} in {@code confDir}: relative path, {@code .conf} removed, '/' separated. */

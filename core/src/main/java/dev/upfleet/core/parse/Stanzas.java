@@ -269,10 +269,12 @@ final class Stanzas {
     private void umask() {
         int line = lex.line;
         OptionalLong v = CNumbers.strtoul(lex.nextArg(), 8);
-        if (v.isEmpty() || (v.getAsLong() & ~0777L) != 0) {
+        // Upstart stores strtoul's result in a 32-bit mode_t before the range check, so higher bits are dropped.
+        int mask = v.isPresent() ? (int) v.getAsLong() : 0;
+        if (v.isEmpty() || (mask & ~0777) != 0) {
             throw fail(ErrorCode.ILLEGAL_UMASK, line);
         }
-        b.umask = (int) v.getAsLong();
+        b.umask = mask;
         lex.skipComment();
     }
 

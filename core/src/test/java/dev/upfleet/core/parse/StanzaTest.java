@@ -154,6 +154,9 @@ class StanzaTest {
     void umaskNiceOom() {
         assertThat(parseOk("umask 0755\n").umask()).isEqualTo(0755);
         assertThat(parseOk("umask 027\n").umask()).isEqualTo(027);
+        // A 32-bit mode_t keeps only the low bits of strtoul's result; "-37777777777" wraps to 1.
+        assertThat(parseOk("umask 40000000027\n").umask()).isEqualTo(027);
+        assertThat(parseOk("umask -37777777777\n").umask()).isEqualTo(01);
         assertThat(parseOk("nice 10\n").nice()).hasValue(10);
         assertThat(parseOk("nice -20\nnice -10\n").nice()).hasValue(-10);
         assertThat(parseOk("oom 10\n").oomScore()).isEqualTo(666);
@@ -215,10 +218,19 @@ class StanzaTest {
         assertThat(job.description()).hasValue("new");
     }
 
+    /** Spec §1.3: an override's error is reported with its own path, and the stanzas before it stay applied. */
     @Test
-    void overrideErrorNamesTheOverrideFile() {
-        ParseResult r = JobParser.parse("svc", "svc.conf", "exec /bin/a\n", "svc.override", "\nbogus\n");
-        assertThat(r).isEqualTo(new ParseResult.Failed(new ConfProblem("svc.override", 2, 6, ErrorCode.UNKNOWN_STANZA)));
+    void overrideErrorKeepsTheClassWithTheStanzasBeforeIt() {
+        ParseResult r = JobParser.parse("svc", "svc.conf", "start on go\nexec /bin/a\n", "svc.override",
+                "manual\nenv A=1\nbogus\nexec /bin/b\n");
+        assertThat(r).isInstanceOf(ParseResult.Parsed.class);
+        ParseResult.Parsed parsed = (ParseResult.Parsed) r;
+        assertThat(parsed.overrideProblem()).hasValue(new ConfProblem("svc.override", 3, 6, ErrorCode.UNKNOWN_STANZA));
+        assertThat(parsed.job().startOn()).isEmpty();
+        assertThat(parsed.job().env()).containsExactly("A=1");
+        assertThat(parsed.job().process(ProcessKind.MAIN)).hasValue(new Command.Exec("/bin/a"));
+        ParseResult badConf = JobParser.parse("svc", "svc.conf", "bogus\n", "svc.override", "exec /bin/b\n");
+        assertThat(badConf).isEqualTo(new ParseResult.Failed(new ConfProblem("svc.conf", 1, 6, ErrorCode.UNKNOWN_STANZA)));
     }
 
     @Test
@@ -246,6 +258,14 @@ class StanzaTest {
         JobClass job = ((ParseResult.Parsed) JobParser.parseFiles(dir, conf, override)).job();
         assertThat(job.startOn()).isEmpty();
         assertThat(job.name()).isEqualTo("svc");
+        // An override that cannot be read leaves the conf's class and is reported (§1.3).
+        java.nio.file.Path unreadable = java.nio.file.Files.createDirectory(dir.resolve("dir.override"));
+        ParseResult.Parsed kept = (ParseResult.Parsed) JobParser.parseFiles("svc", conf, java.util.Optional.of(unreadable));
+        assertThat(kept.job().startOn()).isPresent();
+        assertThat(kept.overrideProblem()).hasValueSatisfying(p -> {
+            assertThat(p.code()).isEqualTo(ErrorCode.UNREADABLE);
+            assertThat(p.file()).isEqualTo(unreadable.toString());
+        });
     }
 
     @Test
