@@ -38,42 +38,40 @@ public final class ConfScanner {
 
     /** Every job of the directories, in load order (directory order, then path order within a directory). */
     public static Map<String, Sources> scan(List<Path> dirs) {
-        Map<String, List<Integer>> confDirs = new LinkedHashMap<>();
-        Map<String, Map<Integer, Path>> confs = new HashMap<>();
-        Map<String, Path> overrides = new HashMap<>();
-        Map<String, Integer> overrideDirIndex = new HashMap<>();
+        Map<String, List<Found>> confs = new LinkedHashMap<>(); // each name's .conf files, in directory order
+        Map<String, Found> overrides = new HashMap<>(); // each name's first .override
         for (int i = 0; i < dirs.size(); i++) {
             for (Map.Entry<String, Path> e : files(dirs.get(i)).entrySet()) {
                 String rel = e.getKey();
+                Found found = new Found(i, e.getValue());
                 if (rel.endsWith(".conf")) {
-                    String name = rel.substring(0, rel.length() - ".conf".length());
-                    confDirs.computeIfAbsent(name, n -> new ArrayList<>()).add(i);
-                    confs.computeIfAbsent(name, n -> new HashMap<>()).put(i, e.getValue());
+                    confs.computeIfAbsent(rel.substring(0, rel.length() - ".conf".length()), n -> new ArrayList<>())
+                            .add(found);
                 } else if (rel.endsWith(".override")) {
-                    String name = rel.substring(0, rel.length() - ".override".length());
-                    if (overrides.putIfAbsent(name, e.getValue()) == null) {
-                        overrideDirIndex.put(name, i);
-                    }
+                    overrides.putIfAbsent(rel.substring(0, rel.length() - ".override".length()), found);
                 }
             }
         }
         Map<String, Sources> out = new LinkedHashMap<>();
-        for (Map.Entry<String, List<Integer>> e : confDirs.entrySet()) {
+        for (Map.Entry<String, List<Found>> e : confs.entrySet()) {
             String name = e.getKey();
-            List<Integer> indexes = e.getValue();
-            Integer overrideDir = overrideDirIndex.get(name);
+            List<Found> files = e.getValue();
+            Found override = overrides.get(name);
             Optional<Sources> next = Optional.empty();
             // Built from the last directory up, so each directory's Sources falls back on the next one's.
-            for (int k = indexes.size() - 1; k >= 0; k--) {
-                int dirIndex = indexes.get(k);
-                Optional<Path> override = overrideDir != null && overrideDir <= dirIndex
-                        ? Optional.of(overrides.get(name)) : Optional.empty();
-                next = Optional.of(new Sources(name, confs.get(name).get(dirIndex), override, next));
+            for (int k = files.size() - 1; k >= 0; k--) {
+                Found conf = files.get(k);
+                Optional<Path> applies = override != null && override.dir() <= conf.dir()
+                        ? Optional.of(override.path()) : Optional.empty();
+                next = Optional.of(new Sources(name, conf.path(), applies, next));
             }
             out.put(name, next.orElseThrow());
         }
         return out;
     }
+
+    /** A job file and the index of the directory it was found in. */
+    private record Found(int dir, Path path) {}
 
     /** Relative path → file, in libnih's walk order, for the regular files of one directory tree. */
     private static Map<String, Path> files(Path dir) {
@@ -147,12 +145,8 @@ public final class ConfScanner {
      * called just {@code .conf} is no job).
      */
     static boolean isConfFile(String baseName) {
-        for (String ext : List.of(".conf", ".override")) {
-            if (baseName.endsWith(ext) && baseName.length() > ext.length()) {
-                return true;
-            }
-        }
-        return false;
+        return (baseName.endsWith(".conf") && baseName.length() > ".conf".length())
+                || (baseName.endsWith(".override") && baseName.length() > ".override".length());
     }
 
     /** libnih's {@code nih_file_ignore}: hidden, backup, editor swap, revision control and packaging leftovers. */

@@ -105,8 +105,9 @@ final class HelpText {
     static String commandHelp(String prog, String command, boolean namedByProgram, List<ArgParser.Opt> options) {
         CommandText text = null;
         for (Map<String, CommandText> group : GROUPS.values()) {
-            if (text == null) {
-                text = group.get(command);
+            text = group.get(command);
+            if (text != null) {
+                break;
             }
         }
         StringBuilder b = new StringBuilder("Usage: ").append(prog);

@@ -93,23 +93,20 @@ public final class JobParser {
         String confText;
         try {
             confText = read(conf);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
             return new ParseResult.Failed(unreadable(confLabel, e));
-        } catch (OutOfMemoryError e) {
-            return new ParseResult.Failed(new ConfProblem(confLabel, 0, 0, ErrorCode.UNREADABLE, "File too large"));
         }
         if (override.isEmpty()) {
             return parse(jobName, confLabel, confText);
         }
         String overrideLabel = override.get().toString();
+        String overrideText;
         try {
-            return parse(jobName, confLabel, confText, overrideLabel, read(override.get()));
-        } catch (IOException | RuntimeException e) {
+            overrideText = read(override.get());
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
             return withOverrideProblem(parse(jobName, confLabel, confText), unreadable(overrideLabel, e));
-        } catch (OutOfMemoryError e) {
-            return withOverrideProblem(parse(jobName, confLabel, confText),
-                    new ConfProblem(overrideLabel, 0, 0, ErrorCode.UNREADABLE, "File too large"));
         }
+        return parse(jobName, confLabel, confText, overrideLabel, overrideText);
     }
 
     private static ParseResult withOverrideProblem(ParseResult confAlone, ConfProblem problem) {
@@ -124,7 +121,7 @@ public final class JobParser {
     }
 
     /** The problem of a file that could not be read: no line, the system's reason. */
-    public static ConfProblem unreadable(String label, Exception e) {
+    private static ConfProblem unreadable(String label, Throwable e) {
         return new ConfProblem(label, 0, 0, ErrorCode.UNREADABLE, describe(e));
     }
 
@@ -148,10 +145,11 @@ public final class JobParser {
         }
     }
 
-    private static String describe(Exception e) {
+    private static String describe(Throwable e) {
         return switch (e) {
             case java.nio.file.NoSuchFileException x -> "No such file or directory";
             case java.nio.file.AccessDeniedException x -> "Permission denied";
+            case OutOfMemoryError x -> "File too large";
             default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         };
     }
