@@ -412,8 +412,14 @@ public final class Agent implements AutoCloseable {
         @Override
         public void exited(long pid, ExitStatus status) {
             // From the reaper thread (its stack is as large as the engine thread's): a respawn is spawned right here
-            // when the engine is idle, without waking the engine thread first.
-            loop.runOrPost(() -> loop.engine().processExited(pid, status));
+            // when the engine is idle, without waking the engine thread first. Its log lines ("killed by KILL
+            // signal", "respawning") are written after the batch, as the engine thread's are, not before the spawn.
+            DaemonLog.holdLines();
+            try {
+                loop.runOrPost(() -> loop.engine().processExited(pid, status));
+            } finally {
+                DaemonLog.releaseLines();
+            }
         }
 
         @Override

@@ -121,6 +121,12 @@ public final class DaemonLog implements SLF4JServiceProvider, ILoggerFactory {
         }
     }
 
+    /** Writes the lines the calling thread holds, if any, and from now on writes each record at once again. */
+    public static void releaseLines() {
+        flushHeld();
+        HELD.remove();
+    }
+
     /** Writes the lines the calling thread holds, if any. */
     public static void flushHeld() {
         StringBuilder held = HELD.get();

@@ -3,6 +3,7 @@ package dev.upfleet.agent.process;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -138,7 +139,6 @@ public final class Libc {
     private static final MemorySegment FA_CLOSEFROM = symbol("posix_spawn_file_actions_addclosefrom_np");
     private static final MemorySegment FA_CHDIR = symbol("posix_spawn_file_actions_addchdir_np");
     private static final MemorySegment ATTR_INIT = symbol("posix_spawnattr_init");
-    private static final MemorySegment ATTR_DESTROY = symbol("posix_spawnattr_destroy");
     private static final MemorySegment ATTR_SETFLAGS = symbol("posix_spawnattr_setflags");
     private static final MemorySegment ATTR_SETSIGMASK = symbol("posix_spawnattr_setsigmask");
     private static final MemorySegment ATTR_SETSIGDEFAULT = symbol("posix_spawnattr_setsigdefault");
@@ -404,7 +404,7 @@ public final class Libc {
         call("epoll_ctl", (cs, a) -> {
             MemorySegment ev = a.allocate(EPOLL_EVENT_SIZE, 4);
             ev.set(JAVA_INT, 0, events);
-            ev.set(JAVA_LONG.withByteAlignment(1), 4, fd);
+            ev.set(JAVA_LONG_UNALIGNED, 4, fd);
             return (int) invoke(EPOLL_CTL, cs, epfd, op, fd, ev.address());
         });
     }
@@ -428,7 +428,7 @@ public final class Libc {
     }
 
     public static int epollEventFd(MemorySegment events, int index) {
-        return (int) events.get(JAVA_LONG.withByteAlignment(1), index * EPOLL_EVENT_SIZE + 4);
+        return (int) events.get(JAVA_LONG_UNALIGNED, index * EPOLL_EVENT_SIZE + 4);
     }
 
     // ---- resource limits ------------------------------------------------------------------------------------
@@ -521,22 +521,16 @@ public final class Libc {
      */
     public static int spawn(String path, List<String> argv, List<String> env, List<FileAction> actions,
             Optional<String> chdir, boolean newSession) throws LibcException {
-        // In three parts, each too large for the JIT to inline: compiled as one method, the FFM calls of all three
-        // took 11 MB of compiler memory, which the JVM keeps pooled for seconds after; in parts, a third of that.
+        // In parts, each too large for the JIT to inline: compiled as one method, the FFM calls of all of them took
+        // 11 MB of compiler memory, which the JVM keeps pooled for seconds after; in parts, a third of that.
+        long attr = SpawnAttributes.of(newSession);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cs = arena.allocate(CAPTURE);
             long fa = arena.allocate(FILE_ACTIONS_SIZE, 16).address();
-            long attr = arena.allocate(SPAWNATTR_SIZE, 16).address();
             spawnStep("posix_spawn_file_actions_init", () -> invoke(FA_INIT, cs, fa));
             try {
-                spawnStep("posix_spawnattr_init", () -> invoke(ATTR_INIT, cs, attr));
-                try {
-                    addActions(arena, cs, fa, actions, chdir);
-                    setAttributes(arena, cs, attr, newSession);
-                    return posixSpawn(arena, cs, path, fa, attr, argv, env);
-                } finally {
-                    spawnStep("posix_spawnattr_destroy", () -> invoke(ATTR_DESTROY, cs, attr));
-                }
+                addActions(arena, cs, fa, actions, chdir);
+                return posixSpawn(arena, cs, path, fa, attr, argv, env);
             } finally {
                 spawnStep("posix_spawn_file_actions_destroy", () -> invoke(FA_DESTROY, cs, fa));
             }
@@ -564,18 +558,40 @@ public final class Libc {
         }
     }
 
-    private static void setAttributes(Arena arena, MemorySegment cs, long attr, boolean newSession)
-            throws LibcException {
-        long empty = arena.allocate(SIGSET_SIZE, 8).address();
-        MemorySegment full = arena.allocate(SIGSET_SIZE, 8);
-        spawnStep("sigemptyset", () -> invoke(SIGEMPTYSET, cs, empty));
-        // Every bit, not sigfillset: glibc's sigfillset leaves out its internal signals (32, 33), which then stay
-        // ignored in the child if the agent inherited them ignored.
-        full.fill((byte) 0xff);
-        spawnStep("posix_spawnattr_setsigmask", () -> invoke(ATTR_SETSIGMASK, cs, attr, empty));
-        spawnStep("posix_spawnattr_setsigdefault", () -> invoke(ATTR_SETSIGDEFAULT, cs, attr, full.address()));
-        long flags = (newSession ? POSIX_SPAWN_SETSID : 0) | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
-        spawnStep("posix_spawnattr_setflags", () -> invoke(ATTR_SETFLAGS, cs, attr, flags));
+    /**
+     * The two posix_spawnattr_t every spawn uses (a new session or not; every signal at its default disposition, an
+     * empty mask), built once, on the first spawn: posix_spawn only reads them, so threads may share them, and
+     * building them per spawn took six native calls, on the way from a process's death to its respawn.
+     */
+    private static final class SpawnAttributes {
+        private static final long NEW_SESSION = build(true);
+        private static final long SAME_SESSION = build(false);
+
+        static long of(boolean newSession) {
+            return newSession ? NEW_SESSION : SAME_SESSION;
+        }
+
+        private static long build(boolean newSession) {
+            Arena forever = Arena.global();
+            MemorySegment cs = forever.allocate(CAPTURE);
+            long attr = forever.allocate(SPAWNATTR_SIZE, 16).address();
+            long empty = forever.allocate(SIGSET_SIZE, 8).address();
+            MemorySegment full = forever.allocate(SIGSET_SIZE, 8);
+            // Every bit, not sigfillset: glibc's sigfillset leaves out its internal signals (32, 33), which then stay
+            // ignored in the child if the agent inherited them ignored.
+            full.fill((byte) 0xff);
+            long flags = (newSession ? POSIX_SPAWN_SETSID : 0) | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
+            try {
+                spawnStep("posix_spawnattr_init", () -> invoke(ATTR_INIT, cs, attr));
+                spawnStep("sigemptyset", () -> invoke(SIGEMPTYSET, cs, empty));
+                spawnStep("posix_spawnattr_setsigmask", () -> invoke(ATTR_SETSIGMASK, cs, attr, empty));
+                spawnStep("posix_spawnattr_setsigdefault", () -> invoke(ATTR_SETSIGDEFAULT, cs, attr, full.address()));
+                spawnStep("posix_spawnattr_setflags", () -> invoke(ATTR_SETFLAGS, cs, attr, flags));
+            } catch (LibcException e) {
+                throw new IllegalStateException(e); // glibc's attribute calls have no failure to report
+            }
+            return attr;
+        }
     }
 
     private static int posixSpawn(Arena arena, MemorySegment cs, String path, long fa, long attr, List<String> argv,

@@ -73,6 +73,34 @@ class DaemonLogTest {
         }
     }
 
+    @Test
+    void aThreadThatReleasesItsLinesWritesWhatItHeldThenEachRecordAtOnce() throws Exception {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        try {
+            DaemonLog factory = new DaemonLog();
+            factory.initialize();
+            org.slf4j.Logger log = factory.getLogger("init");
+            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+            Thread reaper = new Thread(() -> {
+                DaemonLog.holdLines();
+                log.warn("killed");
+                assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
+                DaemonLog.releaseLines();
+                assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo(lines("killed"));
+                log.warn("later"); // outside a batch: not held until some later flush
+                assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo(lines("killed", "later"));
+            });
+            reaper.setUncaughtExceptionHandler((t, e) -> failure.set(e));
+            reaper.start();
+            reaper.join();
+            assertThat(failure.get()).isNull();
+        } finally {
+            System.setErr(saved);
+        }
+    }
+
     private static String lines(String... messages) {
         StringBuilder out = new StringBuilder();
         for (String m : messages) {
