@@ -26,6 +26,7 @@ import dev.upfleet.agent.process.PosixProcessLauncher;
 import dev.upfleet.agent.state.Readoption;
 import dev.upfleet.agent.state.StateStore;
 import dev.upfleet.proto.state.v1.InstanceRecord;
+import dev.upfleet.core.job.Console;
 import dev.upfleet.core.job.JobClass;
 import dev.upfleet.core.parse.ConfProblem;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -64,8 +65,9 @@ public final class Agent implements AutoCloseable {
 
     /** The agent's flags, validated. */
     public record Settings(List<Path> confDirs, Path socket, Path logDir, Path stateDir, boolean bootEvents,
-                           Path eventLog, String node, Integer metricsPort, String metricsAddress, String runlevel,
-                           boolean inheritEnv, int socketMode, Cluster cluster) {}
+                           String startupEvent, Path eventLog, String node, Integer metricsPort, String metricsAddress,
+                           String runlevel, boolean inheritEnv, int socketMode, Console defaultConsole,
+                           boolean jobLogging, Cluster cluster) {}
 
     /** How the node joins a cluster; absent for a standalone agent. */
     public record Cluster(List<String> controllers, Map<String, String> labels, io.grpc.ChannelCredentials credentials) {}
@@ -116,7 +118,7 @@ public final class Agent implements AutoCloseable {
         CompletableFuture<ConfLoader.Scan> firstScan = new CompletableFuture<>();
         Thread.ofPlatform().name("upfleet-conf").daemon().start(() -> {
             try {
-                firstScan.complete(ConfLoader.scanAll(confDirs));
+                firstScan.complete(ConfLoader.scanAll(confDirs, settings.defaultConsole()));
             } catch (RuntimeException | Error e) {
                 firstScan.completeExceptionally(e);
             }
@@ -145,7 +147,8 @@ public final class Agent implements AutoCloseable {
         RealScheduler scheduler = new RealScheduler();
         resources.add(scheduler);
         Reports reports = new Reports();
-        PosixProcessLauncher launcher = new PosixProcessLauncher(settings.logDir(), reports);
+        PosixProcessLauncher launcher = new PosixProcessLauncher(settings.logDir(), reports,
+                PosixProcessLauncher.Options.defaults().withJobLogging(settings.jobLogging()));
         resources.add(launcher);
 
         Engine engine = new Engine(engineConfig(), launcher, scheduler, EngineObserver.all(observers));
@@ -155,7 +158,7 @@ public final class Agent implements AutoCloseable {
         loop.start();
         resources.add(loop);
 
-        confLoader = new ConfLoader(confDirs, new ConfLoader.Sink() {
+        confLoader = new ConfLoader(confDirs, settings.defaultConsole(), new ConfLoader.Sink() {
             @Override
             public void load(JobClass job) {
                 engine.loadClass(job);
@@ -249,7 +252,8 @@ public final class Agent implements AutoCloseable {
         // bin/lib/agent-jvm-opts.sh). Over means the boot events have finished and the task that finished them has
         // also handled the events their jobs emitted (their started events), hence posted.
         if (settings.bootEvents()) {
-            onLoop(() -> BootSequence.boot(engine, settings.runlevel(), () -> loop.post(System::gc)));
+            onLoop(() -> BootSequence.boot(engine, settings.startupEvent(), settings.runlevel(),
+                    () -> loop.post(System::gc)));
         } else {
             System.gc();
         }

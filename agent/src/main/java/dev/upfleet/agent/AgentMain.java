@@ -2,6 +2,7 @@ package dev.upfleet.agent;
 
 import dev.upfleet.agent.conf.ConfDirs;
 import dev.upfleet.agent.log.DaemonLog;
+import dev.upfleet.core.job.Console;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -36,7 +37,7 @@ public final class AgentMain implements Callable<Integer> {
     @Option(names = "--socket", paramLabel = "PATH", description = "Control socket (default: ${DEFAULT-VALUE})")
     Path socket = Path.of("/run/upfleet/agent.sock");
 
-    @Option(names = "--log-dir", paramLabel = "DIR", description = "Job output logs for console log (default: $UPSTART_LOGDIR, else ~/.cache/upstart with --user, else /var/log/upfleet)")
+    @Option(names = {"--log-dir", "--logdir"}, paramLabel = "DIR", description = "Job output logs for console log (default: $UPSTART_LOGDIR, else ~/.cache/upstart with --user, else /var/log/upfleet)")
     Path logDir;
 
     @Option(names = "--state-dir", paramLabel = "DIR", description = "Job state kept across agent restarts (default: ${DEFAULT-VALUE})")
@@ -44,6 +45,15 @@ public final class AgentMain implements Callable<Integer> {
 
     @Option(names = "--no-startup-event", description = "Do not emit startup nor the boot events after loading the configuration")
     boolean noStartupEvent;
+
+    @Option(names = "--startup-event", paramLabel = "NAME", description = "Emit NAME as the first event instead of startup, and none of the boot events that follow it")
+    String startupEvent = BootSequence.STARTUP;
+
+    @Option(names = "--no-log", description = "Discard the output of console log jobs, as console none")
+    boolean noLog;
+
+    @Option(names = "--default-console", paramLabel = "VALUE", description = "console of jobs without the stanza: none, output, owner or log (default: ${DEFAULT-VALUE})")
+    String defaultConsole = "log";
 
     @Option(names = "--event-log", paramLabel = "FILE", description = "Append one JSON object per emitted event")
     Path eventLog;
@@ -97,6 +107,11 @@ public final class AgentMain implements Callable<Integer> {
         } else if (insecure || tlsCert != null || !labels.isEmpty()) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--insecure, --tls-* and --label need --controller");
         }
+        Console console = consoleType(defaultConsole);
+        if (console == null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--default-console: invalid console type specified: "
+                    + defaultConsole);
+        }
         Map<String, String> env = System.getenv();
         if (user && confDirs.isEmpty()) {
             ConfDirs.userConfigHome(env).ifPresent(AgentMain::createQuietly);
@@ -104,13 +119,24 @@ public final class AgentMain implements Callable<Integer> {
         Agent.Settings settings = new Agent.Settings(
                 ConfDirs.resolve(confDirs, prependConfDirs, appendConfDirs, user, env), socket.toAbsolutePath(),
                 ConfDirs.logDir(Optional.ofNullable(logDir), user, env).toAbsolutePath(), stateDir.toAbsolutePath(),
-                !noStartupEvent,
+                !noStartupEvent, startupEvent,
                 eventLog == null ? null : eventLog.toAbsolutePath(), node == null ? Agent.hostName() : node,
-                metricsPort, metricsAddress, runlevel, !noInheritEnv, Integer.parseInt(socketMode, 8), cluster);
+                metricsPort, metricsAddress, runlevel, !noInheritEnv, Integer.parseInt(socketMode, 8), console, !noLog,
+                cluster);
         try (Agent agent = Agent.start(settings)) {
             agent.awaitShutdown();
         }
         return 0;
+    }
+
+    /** The {@code console} stanza's values, as Upstart's {@code --default-console} takes them; null for another word. */
+    static Console consoleType(String value) {
+        for (Console c : Console.values()) {
+            if (c.wireName().equals(value)) {
+                return c;
+            }
+        }
+        return null;
     }
 
     /** Best effort, as Upstart's mkdir of the session's configuration directory: a failure only means no watch. */
@@ -214,6 +240,10 @@ public final class AgentMain implements Callable<Integer> {
                 parsed.user = true;
                 continue;
             }
+            if (arg.equals("--no-log")) {
+                parsed.noLog = true;
+                continue;
+            }
             int eq = arg.indexOf('=');
             String name = eq > 0 ? arg.substring(0, eq) : arg;
             String value;
@@ -242,12 +272,19 @@ public final class AgentMain implements Callable<Integer> {
             case "--prepend-confdir" -> prependConfDirs.add(Path.of(value));
             case "--append-confdir" -> appendConfDirs.add(Path.of(value));
             case "--socket" -> socket = Path.of(value);
-            case "--log-dir" -> logDir = Path.of(value);
+            case "--log-dir", "--logdir" -> logDir = Path.of(value);
             case "--state-dir" -> stateDir = Path.of(value);
             case "--event-log" -> eventLog = Path.of(value);
             case "--node" -> node = value;
             case "--metrics-address" -> metricsAddress = value;
             case "--runlevel" -> runlevel = value;
+            case "--startup-event" -> startupEvent = value;
+            case "--default-console" -> {
+                if (consoleType(value) == null) {
+                    return false;
+                }
+                defaultConsole = value;
+            }
             case "--metrics-port" -> {
                 if (!value.matches("[0-9]{1,9}")) {
                     return false;

@@ -15,13 +15,18 @@ final class BootSequence {
 
     private BootSequence() {}
 
+    /** The first event, unless init's {@code --startup-event} names another. */
+    static final String STARTUP = "startup";
+
     /**
-     * {@code startup}, the filesystem and loopback events, then the runlevel (queued in this order). {@code settled}
-     * runs on the engine thread once all of them have finished, that is once every job they started has settled.
+     * {@code startup}, the filesystem and loopback events, then the runlevel (queued in this order); only
+     * {@code startupEvent} when that is not {@code startup}, since Ubuntu's boot jobs that emit the others start on
+     * {@code startup} (init's {@code --startup-event}, for testing). {@code settled} runs on the engine thread once all of
+     * them have finished, that is once every job they started has settled.
      */
-    static void boot(Engine engine, String runlevel, Runnable settled) {
-        List<List<String>> events = List.of(
-                List.of("startup"),
+    static void boot(Engine engine, String startupEvent, String runlevel, Runnable settled) {
+        List<List<String>> events = !startupEvent.equals(STARTUP) ? List.of(List.of(startupEvent)) : List.of(
+                List.of(STARTUP),
                 List.of("virtual-filesystems"),
                 List.of("local-filesystems"),
                 List.of("remote-filesystems"),

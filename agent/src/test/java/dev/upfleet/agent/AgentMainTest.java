@@ -44,7 +44,7 @@ class AgentMainTest {
     private static List<Object> fields(AgentMain m) {
         return java.util.Arrays.asList(m.confDirs, m.socket, m.logDir, m.stateDir, m.noStartupEvent, m.eventLog, m.node,
                 m.metricsPort, m.metricsAddress, m.runlevel, m.noInheritEnv, m.socketMode, m.user, m.prependConfDirs,
-                m.appendConfDirs);
+                m.appendConfDirs, m.startupEvent, m.noLog, m.defaultConsole);
     }
 
     /** The fast path is only a shortcut: wherever it answers, picocli must give the same options. */
@@ -52,7 +52,8 @@ class AgentMainTest {
     @ValueSource(strings = {"--confdir /a --confdir=/b --socket s.sock --log-dir log --state-dir=state",
             "--no-startup-event --event-log ev.json --node n1 --metrics-port 9100 --metrics-address=127.0.0.1",
             "--runlevel 3 --no-inherit-env --socket-mode 0660", "--node=web-1 --state-dir /var/lib/x --confdir c",
-            "--user --prepend-confdir /p --append-confdir=/q --append-confdir /r"})
+            "--user --prepend-confdir /p --append-confdir=/q --append-confdir /r",
+            "--logdir /l --no-log --default-console none --startup-event boot", "--default-console=owner"})
     void whereTheFastPathAnswersPicocliAgrees(String line) {
         AgentMain quick = AgentMain.quickParse(line.split(" "));
         AgentMain picocli = new AgentMain();
@@ -61,10 +62,23 @@ class AgentMainTest {
         assertThat(fields(quick)).isEqualTo(fields(picocli));
     }
 
+    @Test
+    void upstartsOwnSpellingsOfTheLogOptions() {
+        AgentMain m = AgentMain.quickParse(new String[] {"--logdir", "/l", "--no-log", "--default-console", "output",
+                "--startup-event", "boot"});
+        assertThat(m).isNotNull();
+        assertThat(m.logDir).isEqualTo(Path.of("/l"));
+        assertThat(m.noLog).isTrue();
+        assertThat(m.defaultConsole).isEqualTo("output");
+        assertThat(m.startupEvent).isEqualTo("boot");
+        assertThat(AgentMain.consoleType("owner")).isEqualTo(dev.upfleet.core.job.Console.OWNER);
+        assertThat(AgentMain.consoleType("Owner")).isNull(); // as Upstart's strcmp
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"--help", "--version", "--controller=h:1", "--label=a=b", "--insecure", "--bogus",
             "positional", "--socket", "--socket --log-dir", "--metrics-port=x", "--socket-mode=9",
-            "--no-startup-event=true", "--confdir=a\0b"})
+            "--no-startup-event=true", "--confdir=a\0b", "--default-console=loud", "--default-console LOG"})
     void anythingElseIsLeftToPicocli(String line) {
         assertThat(AgentMain.quickParse(line.split(" "))).isNull();
     }

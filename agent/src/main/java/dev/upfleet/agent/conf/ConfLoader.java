@@ -1,5 +1,6 @@
 package dev.upfleet.agent.conf;
 
+import dev.upfleet.core.job.Console;
 import dev.upfleet.core.job.JobClass;
 import dev.upfleet.core.parse.ConfProblem;
 import dev.upfleet.core.parse.JobParser;
@@ -38,11 +39,18 @@ public final class ConfLoader {
                          long overrideSize, Optional<Stamp> fallback) {}
 
     private final List<Path> dirs;
+    private final Console defaultConsole;
     private final Sink sink;
     private final Map<String, Stamp> loaded = new HashMap<>();
 
     public ConfLoader(List<Path> dirs, Sink sink) {
+        this(dirs, Console.LOG, sink);
+    }
+
+    /** {@code defaultConsole}: the {@code console} of a job without the stanza (init's {@code --default-console}). */
+    public ConfLoader(List<Path> dirs, Console defaultConsole, Sink sink) {
         this.dirs = List.copyOf(dirs);
+        this.defaultConsole = defaultConsole;
         this.sink = sink;
     }
 
@@ -52,7 +60,7 @@ public final class ConfLoader {
 
     /** Re-reads changed files; {@code force} re-reads everything (reload-configuration). */
     public void rescan(boolean force) {
-        apply(scan(dirs, loaded, force));
+        apply(scan(dirs, defaultConsole, loaded, force));
     }
 
     /**
@@ -60,8 +68,8 @@ public final class ConfLoader {
      * agent runs it on a thread of its own while the engine is still being built (parsing 1000 files is a fifth of a
      * cold start).
      */
-    public static Scan scanAll(List<Path> dirs) {
-        return scan(dirs, Map.of(), true);
+    public static Scan scanAll(List<Path> dirs, Console defaultConsole) {
+        return scan(dirs, defaultConsole, Map.of(), true);
     }
 
     /** What a scan found: the jobs whose files changed, parsed, and the jobs whose files are gone. */
@@ -73,7 +81,7 @@ public final class ConfLoader {
      */
     public record Change(String name, Stamp stamp, List<ConfProblem> passedOver, ParseResult result) {}
 
-    private static Scan scan(List<Path> dirs, Map<String, Stamp> loaded, boolean force) {
+    private static Scan scan(List<Path> dirs, Console defaultConsole, Map<String, Stamp> loaded, boolean force) {
         Map<String, ConfScanner.Sources> found = ConfScanner.scan(dirs);
         List<String> gone = new ArrayList<>();
         for (String name : loaded.keySet()) {
@@ -85,7 +93,7 @@ public final class ConfLoader {
         for (ConfScanner.Sources sources : found.values()) {
             Stamp stamp = stamp(sources);
             if (force || !Objects.equals(loaded.get(sources.name()), stamp)) {
-                changes.add(change(sources, stamp));
+                changes.add(change(sources, stamp, defaultConsole));
             }
         }
         return new Scan(changes, gone);
@@ -113,20 +121,20 @@ public final class ConfLoader {
         }
     }
 
-    private static Change change(ConfScanner.Sources sources, Stamp stamp) {
+    private static Change change(ConfScanner.Sources sources, Stamp stamp, Console defaultConsole) {
         List<ConfProblem> passedOver = new ArrayList<>();
         ConfScanner.Sources candidate = sources;
-        ParseResult result = parse(candidate);
+        ParseResult result = parse(candidate, defaultConsole);
         while (result instanceof ParseResult.Failed failed && candidate.fallback().isPresent()) {
             passedOver.add(failed.problem());
             candidate = candidate.fallback().get();
-            result = parse(candidate);
+            result = parse(candidate, defaultConsole);
         }
         return new Change(sources.name(), stamp, List.copyOf(passedOver), result);
     }
 
-    private static ParseResult parse(ConfScanner.Sources sources) {
-        return JobParser.parseFiles(sources.name(), sources.conf(), sources.override());
+    private static ParseResult parse(ConfScanner.Sources sources, Console defaultConsole) {
+        return JobParser.parseFiles(sources.name(), sources.conf(), sources.override(), defaultConsole);
     }
 
     private static Stamp stamp(ConfScanner.Sources s) {

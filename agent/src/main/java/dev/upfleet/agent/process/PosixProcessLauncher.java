@@ -8,6 +8,7 @@ import dev.upfleet.agent.engine.SpawnException;
 import dev.upfleet.agent.engine.SpawnRequest;
 import dev.upfleet.core.event.Expander;
 import dev.upfleet.core.job.Console;
+import dev.upfleet.core.job.JobClass;
 import dev.upfleet.core.job.ProcessKind;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,27 +43,34 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
      * @param etc            where {@code passwd} and {@code group} are read from
      * @param appArmor       how AppArmor is detected and which parser loads profiles
      * @param console        the system console ({@code console output}/{@code owner}); another terminal in tests
+     * @param jobLogging     false makes {@code console log} act as {@code console none} (init's {@code --no-log})
      */
     public record Options(boolean forcePipeLogs, Duration daemonSettle, int maxOpenLogs, Path etc, AppArmor appArmor,
-                          String console) {
+                          String console, boolean jobLogging) {
         public static Options defaults() {
-            return new Options(false, Duration.ofMillis(500), 1024, Path.of("/etc"), AppArmor.system(), Stdio.CONSOLE);
+            return new Options(false, Duration.ofMillis(500), 1024, Path.of("/etc"), AppArmor.system(), Stdio.CONSOLE,
+                    true);
         }
 
         public Options withForcePipeLogs(boolean force) {
-            return new Options(force, daemonSettle, maxOpenLogs, etc, appArmor, console);
+            return new Options(force, daemonSettle, maxOpenLogs, etc, appArmor, console, jobLogging);
         }
 
         public Options withDaemonSettle(Duration settle) {
-            return new Options(forcePipeLogs, settle, maxOpenLogs, etc, appArmor, console);
+            return new Options(forcePipeLogs, settle, maxOpenLogs, etc, appArmor, console, jobLogging);
         }
 
         public Options withAppArmor(AppArmor probe) {
-            return new Options(forcePipeLogs, daemonSettle, maxOpenLogs, etc, probe, console);
+            return new Options(forcePipeLogs, daemonSettle, maxOpenLogs, etc, probe, console, jobLogging);
         }
 
         public Options withConsole(String path) {
-            return new Options(forcePipeLogs, daemonSettle, maxOpenLogs, etc, appArmor, path);
+            return new Options(forcePipeLogs, daemonSettle, maxOpenLogs, etc, appArmor, path, jobLogging);
+        }
+
+        /** False: {@code console log} acts as {@code console none} (init's {@code --no-log}). */
+        public Options withJobLogging(boolean logging) {
+            return new Options(forcePipeLogs, daemonSettle, maxOpenLogs, etc, appArmor, console, logging);
         }
     }
 
@@ -120,7 +128,7 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
         Optional<String> profile = appArmorProfile(request);
         Stdio stdio;
         try {
-            stdio = Stdio.forConsole(job.console(), ptys, options.console());
+            stdio = Stdio.forConsole(console(job), ptys, options.console());
         } catch (LibcException e) {
             throw new SpawnException("unable to open console: " + Libc.strerror(e.errno()), e);
         }
@@ -163,10 +171,15 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
                 Libc.closeQuietly(stdio.parentEnd()); // the child then writes into a closed pipe/pty: as console none
             }
         }
-        if (ptys != null && job.console() == Console.LOG) {
+        if (ptys != null && console(job) == Console.LOG) {
             ptys.refill(); // for the next spawn, now that this one's child runs
         }
         return pid;
+    }
+
+    /** The job's {@code console}, as {@code --no-log} leaves it. */
+    private Console console(JobClass job) {
+        return job.console() == Console.LOG && !options.jobLogging() ? Console.NONE : job.console();
     }
 
     @Override

@@ -187,6 +187,19 @@ class PosixProcessLauncherTest {
     }
 
     @Test
+    void withoutJobLoggingConsoleLogIsConsoleNone() throws Exception {
+        launcher.close();
+        launcher = new PosixProcessLauncher(logDir, observer,
+                PosixProcessLauncher.Options.defaults().withJobLogging(false));
+        Path out = dir.resolve("fd2");
+        long pid = spawn(TestJob.named("quiet").script("echo hello\nreadlink /proc/$$/fd/2 > " + out + "\n"));
+        assertThat(observer.awaitExit(pid)).isEqualTo(ExitStatus.exited(0));
+        assertThat(out).hasContent("/dev/null\n");
+        assertThat(launcher.openLogStreams()).isZero();
+        assertThat(logDir.resolve("quiet.log")).doesNotExist();
+    }
+
+    @Test
     void pipeFallbackStillLogs() throws Exception {
         launcher.close();
         launcher = new PosixProcessLauncher(logDir, observer,

@@ -42,7 +42,7 @@ public final class JobClassBuilder {
     long killTimeout = JobClass.DEFAULT_KILL_TIMEOUT;
     int reloadSignal = Signals.HUP;
     Expect expect = Expect.NONE;
-    Console console = Console.LOG;
+    Console console;
     int umask = JobClass.DEFAULT_UMASK;
     Integer nice;
     int oomScore;
@@ -57,6 +57,16 @@ public final class JobClassBuilder {
     boolean debug;
     final List<String> nodes = new ArrayList<>();
     final Map<ProcessKind, Command> processes = new EnumMap<>(ProcessKind.class);
+
+    /** Upstart's defaults: {@code console log}. */
+    public JobClassBuilder() {
+        this(Console.LOG);
+    }
+
+    /** With another {@code console} for a job without the stanza (init's {@code --default-console}). */
+    public JobClassBuilder(Console defaultConsole) {
+        this.console = Objects.requireNonNull(defaultConsole);
+    }
 
     /** {@code cgroup}: a same controller/name/key replaces the value, an identical stanza is ignored, else appends. */
     void addCgroup(CgroupSetting setting) {

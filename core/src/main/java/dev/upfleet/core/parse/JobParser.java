@@ -1,5 +1,6 @@
 package dev.upfleet.core.parse;
 
+import dev.upfleet.core.job.Console;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -32,7 +33,13 @@ public final class JobParser {
      */
     public static ParseResult parse(
             String jobName, String confLabel, String confText, String overrideLabel, String overrideText) {
-        JobClassBuilder builder = new JobClassBuilder();
+        return parse(jobName, confLabel, confText, overrideLabel, overrideText, Console.LOG);
+    }
+
+    /** As {@link #parse(String, String, String, String, String)}, {@code defaultConsole} for a job without the stanza. */
+    public static ParseResult parse(String jobName, String confLabel, String confText, String overrideLabel,
+            String overrideText, Console defaultConsole) {
+        JobClassBuilder builder = new JobClassBuilder(defaultConsole);
         ConfProblem problem = parseInto(builder, confLabel, confText);
         if (problem != null) {
             return new ParseResult.Failed(problem);
@@ -89,6 +96,14 @@ public final class JobParser {
      * problem (Upstart gives up on the override before touching the class).
      */
     public static ParseResult parseFiles(String jobName, Path conf, Optional<Path> override) {
+        return parseFiles(jobName, conf, override, Console.LOG);
+    }
+
+    /**
+     * As {@link #parseFiles(String, Path, Optional)}, with {@code defaultConsole} for a job without a {@code console}
+     * stanza (init's {@code --default-console}).
+     */
+    public static ParseResult parseFiles(String jobName, Path conf, Optional<Path> override, Console defaultConsole) {
         String confLabel = conf.toString();
         String confText;
         try {
@@ -97,16 +112,17 @@ public final class JobParser {
             return new ParseResult.Failed(unreadable(confLabel, e));
         }
         if (override.isEmpty()) {
-            return parse(jobName, confLabel, confText);
+            return parse(jobName, confLabel, confText, null, null, defaultConsole);
         }
         String overrideLabel = override.get().toString();
         String overrideText;
         try {
             overrideText = read(override.get());
         } catch (IOException | RuntimeException | OutOfMemoryError e) {
-            return withOverrideProblem(parse(jobName, confLabel, confText), unreadable(overrideLabel, e));
+            return withOverrideProblem(parse(jobName, confLabel, confText, null, null, defaultConsole),
+                    unreadable(overrideLabel, e));
         }
-        return parse(jobName, confLabel, confText, overrideLabel, overrideText);
+        return parse(jobName, confLabel, confText, overrideLabel, overrideText, defaultConsole);
     }
 
     private static ParseResult withOverrideProblem(ParseResult confAlone, ConfProblem problem) {

@@ -151,6 +151,20 @@ class StanzaTest {
     }
 
     @Test
+    void initsDefaultConsoleAppliesToJobsWithoutTheStanza() {
+        assertThat(parsedWithDefaultConsole("exec true\n", null)).isEqualTo(Console.NONE);
+        assertThat(parsedWithDefaultConsole("exec true\nconsole log\n", null)).isEqualTo(Console.LOG);
+        assertThat(parsedWithDefaultConsole("exec true\n", "console output\n")).isEqualTo(Console.OUTPUT);
+        assertThat(((ParseResult.Parsed) JobParser.parse("j", "j.conf", "exec true\n", null, null)).job().console())
+                .isEqualTo(Console.LOG);
+    }
+
+    private static Console parsedWithDefaultConsole(String conf, String override) {
+        ParseResult result = JobParser.parse("j", "j.conf", conf, "j.override", override, Console.NONE);
+        return ((ParseResult.Parsed) result).job().console();
+    }
+
+    @Test
     void umaskNiceOom() {
         assertThat(parseOk("umask 0755\n").umask()).isEqualTo(0755);
         assertThat(parseOk("umask 027\n").umask()).isEqualTo(027);
