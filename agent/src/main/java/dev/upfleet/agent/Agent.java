@@ -67,7 +67,7 @@ public final class Agent implements AutoCloseable {
     public record Settings(List<Path> confDirs, Path socket, Path logDir, Path stateDir, boolean bootEvents,
                            String startupEvent, Path eventLog, String node, Integer metricsPort, String metricsAddress,
                            String runlevel, boolean inheritEnv, int socketMode, Console defaultConsole,
-                           boolean jobLogging, Cluster cluster) {}
+                           boolean jobLogging, LogPriority logPriority, Cluster cluster) {}
 
     /** How the node joins a cluster; absent for a standalone agent. */
     public record Cluster(List<String> controllers, Map<String, String> labels, io.grpc.ChannelCredentials credentials) {}
@@ -285,7 +285,7 @@ public final class Agent implements AutoCloseable {
         InstantSource monotonic = () -> Instant.ofEpochSecond(0, System.nanoTime());
         String node = settings.node();
         return new EngineConfig(node, initial, own::get, List.of("UPFLEET_SOCKET=" + settings.socket(), "UPFLEET_NODE=" + node),
-                monotonic);
+                monotonic, settings.logPriority());
     }
 
     /** Runs a task on the engine thread and waits for it. */

@@ -1,6 +1,7 @@
 package dev.upfleet.agent;
 
 import dev.upfleet.agent.conf.ConfDirs;
+import dev.upfleet.agent.engine.LogPriority;
 import dev.upfleet.agent.log.DaemonLog;
 import dev.upfleet.core.job.Console;
 import java.io.IOException;
@@ -51,6 +52,15 @@ public final class AgentMain implements Callable<Integer> {
 
     @Option(names = "--no-log", description = "Discard the output of console log jobs, as console none")
     boolean noLog;
+
+    @Option(names = {"-v", "--verbose"}, description = "Log job state changes and events too (initctl log-priority info)")
+    boolean verbose;
+
+    @Option(names = "--debug", description = "Log everything (initctl log-priority debug)")
+    boolean debug;
+
+    @Option(names = {"-q", "--quiet"}, description = "Log errors only (initctl log-priority error)")
+    boolean quiet;
 
     @Option(names = "--default-console", paramLabel = "VALUE", description = "console of jobs without the stanza: none, output, owner or log (default: ${DEFAULT-VALUE})")
     String defaultConsole = "log";
@@ -122,11 +132,16 @@ public final class AgentMain implements Callable<Integer> {
                 !noStartupEvent, startupEvent,
                 eventLog == null ? null : eventLog.toAbsolutePath(), node == null ? Agent.hostName() : node,
                 metricsPort, metricsAddress, runlevel, !noInheritEnv, Integer.parseInt(socketMode, 8), console, !noLog,
-                cluster);
+                logPriority(), cluster);
         try (Agent agent = Agent.start(settings)) {
             agent.awaitShutdown();
         }
         return 0;
+    }
+
+    /** The daemon log's threshold at start; when several are given the most talkative wins. */
+    LogPriority logPriority() {
+        return debug ? LogPriority.DEBUG : verbose ? LogPriority.INFO : quiet ? LogPriority.ERROR : LogPriority.MESSAGE;
     }
 
     /** The {@code console} stanza's values, as Upstart's {@code --default-console} takes them; null for another word. */
@@ -242,6 +257,18 @@ public final class AgentMain implements Callable<Integer> {
             }
             if (arg.equals("--no-log")) {
                 parsed.noLog = true;
+                continue;
+            }
+            if (arg.equals("-v") || arg.equals("--verbose")) {
+                parsed.verbose = true;
+                continue;
+            }
+            if (arg.equals("--debug")) {
+                parsed.debug = true;
+                continue;
+            }
+            if (arg.equals("-q") || arg.equals("--quiet")) {
+                parsed.quiet = true;
                 continue;
             }
             int eq = arg.indexOf('=');

@@ -2,6 +2,7 @@ package dev.upfleet.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.upfleet.agent.engine.LogPriority;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -44,7 +45,7 @@ class AgentMainTest {
     private static List<Object> fields(AgentMain m) {
         return java.util.Arrays.asList(m.confDirs, m.socket, m.logDir, m.stateDir, m.noStartupEvent, m.eventLog, m.node,
                 m.metricsPort, m.metricsAddress, m.runlevel, m.noInheritEnv, m.socketMode, m.user, m.prependConfDirs,
-                m.appendConfDirs, m.startupEvent, m.noLog, m.defaultConsole);
+                m.appendConfDirs, m.startupEvent, m.noLog, m.defaultConsole, m.verbose, m.debug, m.quiet);
     }
 
     /** The fast path is only a shortcut: wherever it answers, picocli must give the same options. */
@@ -53,7 +54,8 @@ class AgentMainTest {
             "--no-startup-event --event-log ev.json --node n1 --metrics-port 9100 --metrics-address=127.0.0.1",
             "--runlevel 3 --no-inherit-env --socket-mode 0660", "--node=web-1 --state-dir /var/lib/x --confdir c",
             "--user --prepend-confdir /p --append-confdir=/q --append-confdir /r",
-            "--logdir /l --no-log --default-console none --startup-event boot", "--default-console=owner"})
+            "--logdir /l --no-log --default-console none --startup-event boot", "--default-console=owner",
+            "-v --quiet", "--verbose --debug -q"})
     void whereTheFastPathAnswersPicocliAgrees(String line) {
         AgentMain quick = AgentMain.quickParse(line.split(" "));
         AgentMain picocli = new AgentMain();
@@ -73,6 +75,14 @@ class AgentMainTest {
         assertThat(m.startupEvent).isEqualTo("boot");
         assertThat(AgentMain.consoleType("owner")).isEqualTo(dev.upfleet.core.job.Console.OWNER);
         assertThat(AgentMain.consoleType("Owner")).isNull(); // as Upstart's strcmp
+    }
+
+    @Test
+    void theMostTalkativeLogOptionWins() {
+        assertThat(AgentMain.quickParse(new String[0]).logPriority()).isEqualTo(LogPriority.MESSAGE);
+        assertThat(AgentMain.quickParse(new String[] {"-q"}).logPriority()).isEqualTo(LogPriority.ERROR);
+        assertThat(AgentMain.quickParse(new String[] {"-q", "-v"}).logPriority()).isEqualTo(LogPriority.INFO);
+        assertThat(AgentMain.quickParse(new String[] {"--verbose", "--debug"}).logPriority()).isEqualTo(LogPriority.DEBUG);
     }
 
     @ParameterizedTest

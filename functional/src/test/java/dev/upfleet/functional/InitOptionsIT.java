@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** init(8)'s options for the first event and job output: --startup-event, --default-console, --no-log, --logdir. */
+/** init(8)'s options for the first event, job output and the daemon log: --startup-event, --default-console, --no-log, -v. */
 class InitOptionsIT {
     private static final Duration LIMIT = Duration.ofSeconds(45);
 
@@ -53,12 +53,14 @@ class InitOptionsIT {
     }
 
     @Test
-    void noLogDiscardsConsoleLogOutput() throws Exception {
-        try (AgentProcess agent = AgentProcess.start(AgentProcess.Options.booting().withArgs("--no-log"), a ->
+    void noLogDiscardsConsoleLogOutputAndVerboseLogsStateChanges() throws Exception {
+        try (AgentProcess agent = AgentProcess.start(AgentProcess.Options.booting().withArgs("--no-log", "--verbose"), a ->
                 a.writeJob("logged", recordsItsOutput("startup", "console log\n", a.dir().resolve("logged.fd1"))))) {
             agent.awaitRunning("logged", LIMIT);
             assertThat(recorded(agent.dir().resolve("logged.fd1"))).isEqualTo("/dev/null");
             assertThat(agent.logDir().resolve("logged.log")).doesNotExist();
+            Poll.until("state changes in the daemon log", LIMIT,
+                    () -> agent.stderr().contains("logged state changed from waiting to starting"));
         }
     }
 }

@@ -43,7 +43,7 @@ public final class Engine {
     private final java.util.Set<Job> changed = new java.util.LinkedHashSet<>();
     private final List<String> globalEnv;
     private long nextEventId = 1;
-    private LogPriority logPriority = LogPriority.MESSAGE;
+    private LogPriority logPriority;
 
     public Engine(EngineConfig config, ProcessLauncher launcher, Scheduler scheduler, EngineObserver observer) {
         this.config = config;
@@ -52,6 +52,7 @@ public final class Engine {
         this.observer = observer;
         this.matcher = (term, event, env) -> EventMatcher.matches(term, event, env, config.node());
         this.globalEnv = new ArrayList<>(config.initialEnv());
+        this.logPriority = config.logPriority();
     }
 
     // ---- collaborators for JobMachine and the control adapter ---------------------------------------------------
