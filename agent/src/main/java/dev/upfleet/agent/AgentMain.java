@@ -243,32 +243,7 @@ public final class AgentMain implements Callable<Integer> {
         AgentMain parsed = new AgentMain();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
-            if (arg.equals("--no-startup-event")) {
-                parsed.noStartupEvent = true;
-                continue;
-            }
-            if (arg.equals("--no-inherit-env")) {
-                parsed.noInheritEnv = true;
-                continue;
-            }
-            if (arg.equals("--user")) {
-                parsed.user = true;
-                continue;
-            }
-            if (arg.equals("--no-log")) {
-                parsed.noLog = true;
-                continue;
-            }
-            if (arg.equals("-v") || arg.equals("--verbose")) {
-                parsed.verbose = true;
-                continue;
-            }
-            if (arg.equals("--debug")) {
-                parsed.debug = true;
-                continue;
-            }
-            if (arg.equals("-q") || arg.equals("--quiet")) {
-                parsed.quiet = true;
+            if (parsed.setFlag(arg)) {
                 continue;
             }
             int eq = arg.indexOf('=');
@@ -290,6 +265,23 @@ public final class AgentMain implements Callable<Integer> {
             }
         }
         return parsed;
+    }
+
+    /** One boolean option of {@link #quickParse}; false when {@code arg} is not one. */
+    private boolean setFlag(String arg) {
+        switch (arg) {
+            case "--no-startup-event" -> noStartupEvent = true;
+            case "--no-inherit-env" -> noInheritEnv = true;
+            case "--user" -> user = true;
+            case "--no-log" -> noLog = true;
+            case "-v", "--verbose" -> verbose = true;
+            case "--debug" -> debug = true;
+            case "-q", "--quiet" -> quiet = true;
+            default -> {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** One option of {@link #quickParse}; false when it is not one that it handles or the value is not plain. */

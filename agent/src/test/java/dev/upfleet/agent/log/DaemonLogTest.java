@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.slf4j.event.Level;
 
@@ -43,62 +45,62 @@ class DaemonLogTest {
 
     @Test
     void aThreadThatHoldsItsLinesWritesThemWhenItFlushesOrOnAnError() throws Exception {
+        withCapturedStderr((log, err) -> {
+            onItsOwnThread(() -> {
+                DaemonLog.holdLines();
+                log.warn("one");
+                log.warn("two");
+                assertThat(err.get()).isEmpty();
+                DaemonLog.flushHeld();
+                assertThat(err.get()).isEqualTo(lines("one", "two"));
+                log.warn("three");
+                log.error("four");
+                assertThat(err.get()).isEqualTo(lines("one", "two", "three", "four"));
+            });
+            log.warn("other thread"); // a thread that does not hold its lines writes each at once
+            assertThat(err.get()).endsWith(lines("other thread"));
+        });
+    }
+
+    @Test
+    void aThreadThatReleasesItsLinesWritesWhatItHeldThenEachRecordAtOnce() throws Exception {
+        withCapturedStderr((log, err) -> onItsOwnThread(() -> {
+            DaemonLog.holdLines();
+            log.warn("killed");
+            assertThat(err.get()).isEmpty();
+            DaemonLog.releaseLines();
+            assertThat(err.get()).isEqualTo(lines("killed"));
+            log.warn("later"); // outside a batch: not held until some later flush
+            assertThat(err.get()).isEqualTo(lines("killed", "later"));
+        }));
+    }
+
+    private interface CapturedTest {
+        void run(org.slf4j.Logger log, Supplier<String> stderr) throws Exception;
+    }
+
+    /** Runs {@code test} with a fresh daemon log's logger and standard error captured (restored after). */
+    private static void withCapturedStderr(CapturedTest test) throws Exception {
         PrintStream saved = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
         try {
             DaemonLog factory = new DaemonLog();
             factory.initialize();
-            org.slf4j.Logger log = factory.getLogger("init");
-            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-            Thread holder = new Thread(() -> {
-                DaemonLog.holdLines();
-                log.warn("one");
-                log.warn("two");
-                assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
-                DaemonLog.flushHeld();
-                assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo(lines("one", "two"));
-                log.warn("three");
-                log.error("four");
-                assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo(lines("one", "two", "three", "four"));
-            });
-            holder.setUncaughtExceptionHandler((t, e) -> failure.set(e));
-            holder.start();
-            holder.join();
-            assertThat(failure.get()).isNull();
-            log.warn("other thread"); // a thread that does not hold its lines writes each at once
-            assertThat(err.toString(StandardCharsets.UTF_8)).endsWith(lines("other thread"));
+            test.run(factory.getLogger("init"), () -> err.toString(StandardCharsets.UTF_8));
         } finally {
             System.setErr(saved);
         }
     }
 
-    @Test
-    void aThreadThatReleasesItsLinesWritesWhatItHeldThenEachRecordAtOnce() throws Exception {
-        PrintStream saved = System.err;
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            DaemonLog factory = new DaemonLog();
-            factory.initialize();
-            org.slf4j.Logger log = factory.getLogger("init");
-            java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
-            Thread reaper = new Thread(() -> {
-                DaemonLog.holdLines();
-                log.warn("killed");
-                assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
-                DaemonLog.releaseLines();
-                assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo(lines("killed"));
-                log.warn("later"); // outside a batch: not held until some later flush
-                assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo(lines("killed", "later"));
-            });
-            reaper.setUncaughtExceptionHandler((t, e) -> failure.set(e));
-            reaper.start();
-            reaper.join();
-            assertThat(failure.get()).isNull();
-        } finally {
-            System.setErr(saved);
-        }
+    /** Runs {@code body} on a new thread (holding lines is per thread) and fails if it failed. */
+    private static void onItsOwnThread(Runnable body) throws InterruptedException {
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread thread = new Thread(body);
+        thread.setUncaughtExceptionHandler((t, e) -> failure.set(e));
+        thread.start();
+        thread.join();
+        assertThat(failure.get()).isNull();
     }
 
     private static String lines(String... messages) {
