@@ -159,10 +159,13 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
             throw new SpawnException("unable to execute: " + Libc.strerror(e.errno()), e);
         }
         childHint.release();
-        // glibc's posix_spawn returns once the child has released our memory, early in its exec(); this thread, just
-        // woken, would otherwise preempt the child on this CPU for the bookkeeping below (the pty's and state's writes,
-        // some 0.5 ms) while the new program waits, half loaded. Let it finish loading first.
-        Thread.yield();
+        // glibc's posix_spawn returns once the child has released our memory, early in its exec(); the reaper, just
+        // woken, would otherwise preempt the child on this CPU for the bookkeeping after a respawn (the pty's and the
+        // state's writes, some 0.5 ms) while the new program waits, half loaded. Let it finish loading first. Only
+        // there: a burst of spawns on the engine thread (a boot) would give each CPU-hungry child a time slice.
+        if (Thread.currentThread() == reaper) {
+            Thread.yield();
+        }
         stdio.close();
         if (stdio.parentEnd() >= 0) {
             try {
