@@ -117,11 +117,8 @@ public final class AgentMain implements Callable<Integer> {
         } else if (insecure || tlsCert != null || !labels.isEmpty()) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--insecure, --tls-* and --label need --controller");
         }
-        Console console = consoleType(defaultConsole);
-        if (console == null) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--default-console: invalid console type specified: "
-                    + defaultConsole);
-        }
+        Console console = Console.fromWireName(defaultConsole).orElseThrow(() -> new CommandLine.ParameterException(
+                new CommandLine(this), "--default-console: invalid console type specified: " + defaultConsole));
         Map<String, String> env = System.getenv();
         if (user && confDirs.isEmpty()) {
             ConfDirs.userConfigHome(env).ifPresent(AgentMain::createQuietly);
@@ -142,16 +139,6 @@ public final class AgentMain implements Callable<Integer> {
     /** The daemon log's threshold at start; when several are given the most talkative wins. */
     LogPriority logPriority() {
         return debug ? LogPriority.DEBUG : verbose ? LogPriority.INFO : quiet ? LogPriority.ERROR : LogPriority.MESSAGE;
-    }
-
-    /** The {@code console} stanza's values, as Upstart's {@code --default-console} takes them; null for another word. */
-    static Console consoleType(String value) {
-        for (Console c : Console.values()) {
-            if (c.wireName().equals(value)) {
-                return c;
-            }
-        }
-        return null;
     }
 
     /** Best effort, as Upstart's mkdir of the session's configuration directory: a failure only means no watch. */
@@ -299,7 +286,7 @@ public final class AgentMain implements Callable<Integer> {
             case "--runlevel" -> runlevel = value;
             case "--startup-event" -> startupEvent = value;
             case "--default-console" -> {
-                if (consoleType(value) == null) {
+                if (Console.fromWireName(value).isEmpty()) {
                     return false;
                 }
                 defaultConsole = value;

@@ -73,8 +73,8 @@ class AgentMainTest {
         assertThat(m.noLog).isTrue();
         assertThat(m.defaultConsole).isEqualTo("output");
         assertThat(m.startupEvent).isEqualTo("boot");
-        assertThat(AgentMain.consoleType("owner")).isEqualTo(dev.upfleet.core.job.Console.OWNER);
-        assertThat(AgentMain.consoleType("Owner")).isNull(); // as Upstart's strcmp
+        assertThat(dev.upfleet.core.job.Console.fromWireName("owner")).contains(dev.upfleet.core.job.Console.OWNER);
+        assertThat(dev.upfleet.core.job.Console.fromWireName("Owner")).isEmpty(); // as Upstart's strcmp
     }
 
     @Test

@@ -20,9 +20,7 @@ public final class JobParser {
 
     /** Parses one job file's text; {@code fileLabel} is what problems name as the file. */
     public static ParseResult parse(String jobName, String fileLabel, String text) {
-        JobClassBuilder builder = new JobClassBuilder();
-        ConfProblem problem = parseInto(builder, fileLabel, text);
-        return problem != null ? new ParseResult.Failed(problem) : new ParseResult.Parsed(builder.build(jobName));
+        return parse(jobName, fileLabel, text, null, null, Console.LOG);
     }
 
     /**

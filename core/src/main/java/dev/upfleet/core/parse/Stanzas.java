@@ -163,13 +163,7 @@ final class Stanzas {
 
     private void console() {
         int line = lex.line;
-        b.console = switch (lex.nextArg()) {
-            case "none" -> Console.NONE;
-            case "output" -> Console.OUTPUT;
-            case "owner" -> Console.OWNER;
-            case "log" -> Console.LOG;
-            default -> throw fail(ErrorCode.UNKNOWN_STANZA, line);
-        };
+        b.console = Console.fromWireName(lex.nextArg()).orElseThrow(() -> fail(ErrorCode.UNKNOWN_STANZA, line));
         lex.skipComment();
     }
 
