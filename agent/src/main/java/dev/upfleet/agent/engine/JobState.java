@@ -15,7 +15,13 @@ public enum JobState {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
+    /** The state of an exact wire name; like Upstart's {@code job_state_from_name}, any other spelling is unknown. */
     public static JobState fromWireName(String name) {
-        return valueOf(name.toUpperCase(Locale.ROOT).replace('-', '_'));
+        for (JobState state : values()) {
+            if (state.wireName().equals(name)) {
+                return state;
+            }
+        }
+        throw new IllegalArgumentException("unknown job state: " + name);
     }
 }

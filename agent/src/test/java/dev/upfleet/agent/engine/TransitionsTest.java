@@ -1,9 +1,11 @@
 package dev.upfleet.agent.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Upstart's job_next_state, row by row (spec §6.2). */
 class TransitionsTest {
@@ -41,9 +43,23 @@ class TransitionsTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"WAITING, waiting", "SECURITY, security", "PRE_START, pre-start", "POST_STOP, post-stop", "RUNNING, running"})
+    @CsvSource({"WAITING, waiting", "STARTING, starting", "SECURITY, security", "PRE_START, pre-start",
+        "SPAWNED, spawned", "POST_START, post-start", "RUNNING, running", "PRE_STOP, pre-stop", "STOPPING, stopping",
+        "KILLED, killed", "POST_STOP, post-stop"})
     void wireNamesRoundTrip(JobState state, String wire) {
         assertThat(state.wireName()).isEqualTo(wire);
         assertThat(JobState.fromWireName(wire)).isEqualTo(state);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "bogus", "pre_start", "stop"})
+    void unknownStateNamesAreRejected(String wire) {
+        assertThatThrownBy(() -> JobState.fromWireName(wire)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"STOP, stop", "START, start", "RESPAWN, respawn"})
+    void goalWireNames(Goal goal, String wire) {
+        assertThat(goal.wireName()).isEqualTo(wire);
     }
 }
