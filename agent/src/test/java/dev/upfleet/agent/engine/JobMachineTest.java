@@ -3,6 +3,7 @@ package dev.upfleet.agent.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.upfleet.agent.control.ControlException;
+import dev.upfleet.agent.control.JobControl.LiveProcess;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
@@ -84,6 +85,89 @@ class JobMachineTest {
         var started = h.start("m");
         assertThat(started).isCompletedExceptionally();
         assertThat(h.takeEvents()).contains("stopped JOB=m INSTANCE= RESULT=failed PROCESS=main");
+    }
+
+    @Test
+    void anUnnamedSignalIsReportedByNumber() {
+        h.job("t", "task\nexec work\n");
+        h.start("t");
+        h.kill("t", "main", 47);
+        assertThat(h.takeEvents()).contains("stopping JOB=t INSTANCE= RESULT=failed PROCESS=main EXIT_SIGNAL=47");
+    }
+
+    @Test
+    void onlyTheFirstFailureIsReported() throws Exception {
+        h.job("p", "pre-start exec pre\nexec main\npost-stop exec post\n");
+        var started = h.start("p");
+        h.exit("p", "pre-start", 1);
+        h.exit("p", "post-stop", 2);
+        assertThat(started).isCompletedExceptionally();
+        assertThat(h.takeEvents()).containsExactly("starting JOB=p INSTANCE=",
+                "stopping JOB=p INSTANCE= RESULT=failed PROCESS=pre-start EXIT_STATUS=1",
+                "stopped JOB=p INSTANCE= RESULT=failed PROCESS=pre-start EXIT_STATUS=1");
+    }
+
+    @Test
+    void startingAgainClearsTheFailure() throws Exception {
+        h.job("p", "pre-start exec pre\nexec main\npost-stop exec post\n");
+        h.start("p");
+        h.exit("p", "pre-start", 1);
+        // Still in post-stop: the new start goes from post-stop straight to starting, without stopped.
+        var again = h.start("p");
+        h.exit("p", "post-stop", 0);
+        h.exit("p", "pre-start", 0);
+        assertThat(again.get().state()).isEqualTo("running");
+        h.takeEvents();
+        h.stop("p");
+        h.kill("p", "main", 15);
+        h.exit("p", "post-stop", 0);
+        assertThat(h.takeEvents()).containsExactly("stopping JOB=p INSTANCE= RESULT=ok", "stopped JOB=p INSTANCE= RESULT=ok");
+    }
+
+    @Test
+    void postStopSpawnFailureFailsTheStop() {
+        h.job("p", "exec main\npost-stop exec /missing\n");
+        h.launcher.failing.add("/missing");
+        h.start("p");
+        h.takeEvents();
+        var stopped = h.stop("p");
+        h.kill("p", "main", 15);
+        assertThat(stopped).failsWithin(Duration.ZERO).withThrowableOfType(ExecutionException.class)
+                .withMessageContaining("Job failed while stopping");
+        assertThat(h.takeEvents()).containsExactly("stopping JOB=p INSTANCE= RESULT=ok",
+                "stopped JOB=p INSTANCE= RESULT=failed PROCESS=post-stop");
+    }
+
+    @Test
+    void anExpectStopJobWaitsInSpawnedUntilItsMainProcessStopsItself() throws Exception {
+        h.job("e", "expect stop\nexec main\npost-start exec ps\n");
+        var started = h.start("e");
+        long pid = h.launcher.pid("e", "main");
+        assertThat(h.status("e")).isEqualTo("start/spawned");
+        assertThat(h.takeSpawns()).containsExactly("spawn e main");
+        assertThat(h.takeEvents()).containsExactly("starting JOB=e INSTANCE=");
+
+        h.engine.processStopped(pid);
+        h.engine.poll();
+
+        assertThat(h.takeSpawns()).containsExactly("signal " + pid + " CONT", "spawn e post-start");
+        h.exit("e", "post-start", 0);
+        assertThat(started.get().state()).isEqualTo("running");
+    }
+
+    @Test
+    void anExpectForkJobFollowsTheForkBeforeLeavingSpawned() throws Exception {
+        h.job("f", "expect fork\nexec main\n");
+        var started = h.start("f");
+        long spawned = h.launcher.pid("f", "main");
+        assertThat(h.status("f")).isEqualTo("start/spawned");
+        assertThat(started).isNotDone();
+
+        h.engine.mainPidResolved(spawned, 4242);
+        h.engine.poll();
+
+        assertThat(started.get().processes()).containsExactly(new LiveProcess("main", 4242));
+        assertThat(h.status("f")).isEqualTo("start/running");
     }
 
     @Test
