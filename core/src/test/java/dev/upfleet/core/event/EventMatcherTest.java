@@ -29,11 +29,14 @@ class EventMatcherTest {
         "runlevel [2345]|runlevel RUNLEVEL=0 PREVLEVEL=2|n1|false",
         "runlevel 2 N|runlevel RUNLEVEL=2 PREVLEVEL=N|n1|true",
         "runlevel 2 S|runlevel RUNLEVEL=2 PREVLEVEL=N|n1|false",
+        "runlevel N 2|runlevel RUNLEVEL=2 PREVLEVEL=N|n1|false",
+        "foo f*|foo FRODO=foo BILBO=bar|n1|true",
         "runlevel * *|runlevel RUNLEVEL=2|n1|false",
         "foo bar|foo|n1|false",
         // named: looked up anywhere, = needs a glob match
         "net-device-up IFACE=eth0|net-device-up X=1 IFACE=eth0|n1|true",
         "net-device-up IFACE=eth*|net-device-up IFACE=eth1|n1|true",
+        "foo BILBO=b?r|foo FRODO=foo BILBO=bar|n1|true",
         "net-device-up IFACE=lo|net-device-up IFACE=eth0|n1|false",
         // != needs no glob match, and a missing KEY fails both = and !=
         "net-device-up IFACE!=lo|net-device-up IFACE=eth0|n1|true",
