@@ -289,6 +289,24 @@ class JobMachineTest {
     }
 
     @Test
+    void aStartDuringPreStopReturnsToRunningAndReleasesWhatItHeld() throws Exception {
+        h.job("s", "stop on down\nexec main\npre-stop exec ps\n");
+        h.start("s");
+        var down = h.emit("down");
+        assertThat(down).isNotDone();
+        assertThat(h.status("s")).isEqualTo("stop/pre-stop");
+
+        // The start supersedes the stop: the event that stopped the job is released at once, the start itself
+        // when pre-stop has ended and the job is running again.
+        var started = h.start("s");
+        assertThat(down).isCompletedWithValue(null);
+        assertThat(started).isNotDone();
+        h.exit("s", "pre-stop", 0);
+        assertThat(started.get().state()).isEqualTo("running");
+        assertThat(h.takeEvents()).filteredOn(e -> e.startsWith("stopping")).isEmpty();
+    }
+
+    @Test
     void instancesAndTheirErrors() throws Exception {
         h.job("svc", "instance $NAME\nusage \"svc NAME=x\"\nexec main\n");
         assertThat(h.start("svc", "NAME=a").get().instance()).isEqualTo("a");
