@@ -16,7 +16,10 @@ final class ClassEntry {
     final Map<String, Job> instances = new LinkedHashMap<>();
     /** A newer definition to install when no instance is left; null when none. */
     JobClass replacement;
-    /** The file was deleted: drop the class when no instance is left. */
+    /**
+     * The file was deleted: drop the class when no instance is left. Until then it is still registered, as in Upstart
+     * (a class with instances cannot be removed), so its start on and initctl start still make new instances.
+     */
     boolean deleted;
     /**
      * Every event name this entry's start on, or the stop on of any of its instances, can react to. Exact: instances

@@ -428,9 +428,6 @@ public final class Engine {
         }
         Job job = entry.instances.get(name);
         if (job == null) {
-            if (entry.deleted) {
-                return;
-            }
             job = newInstance(entry, name);
         }
         if (job.goal != Goal.START) {

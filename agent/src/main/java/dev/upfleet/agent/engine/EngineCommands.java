@@ -47,9 +47,6 @@ final class EngineCommands {
         if (job != null) {
             requireNotStarted(job);
         } else {
-            if (entry.deleted) {
-                throw new ControlException("Unknown job: " + ref.job());
-            }
             job = engine.newInstance(entry, name);
         }
         job.startEnv = startEnv;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.upfleet.agent.control.ControlException;
 import dev.upfleet.agent.control.JobControl.LiveProcess;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import org.junit.jupiter.api.Test;
 
@@ -347,5 +348,23 @@ class JobMachineTest {
         h.takeSpawns();
         h.start("s");
         assertThat(h.launcher.request("s", "main").command().text()).isEqualTo("two");
+    }
+
+    @Test
+    void aDeletedClassStillMakesInstancesUntilItsLastInstanceStops() {
+        h.job("w", "instance $N\nstart on go\nexec work\n");
+        h.start("w", "N=a");
+        h.engine.removeClass("w");
+
+        assertThat(h.start("w", "N=b")).isCompleted().isNotCompletedExceptionally();
+        h.emit("go", "N=c");
+        assertThat(h.takeSpawns()).containsExactly("spawn w (a) main", "spawn w (b) main", "spawn w (c) main");
+
+        for (String n : List.of("a", "b", "c")) {
+            h.stop("w", "N=" + n);
+            h.kill("w", "main", 15); // the oldest live one: this instance
+        }
+        assertThat(h.engine.hasClass("w")).isFalse();
+        assertThat(h.start("w", "N=d")).isCompletedExceptionally();
     }
 }
