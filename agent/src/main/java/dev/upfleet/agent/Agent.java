@@ -65,7 +65,7 @@ public final class Agent implements AutoCloseable {
 
     /** The agent's flags, validated. */
     public record Settings(List<Path> confDirs, Path socket, Path logDir, Path stateDir, boolean bootEvents,
-                           String startupEvent, Path eventLog, String node, Integer metricsPort, String metricsAddress,
+                           String startupEvent, boolean sessionInit, Path eventLog, String node, Integer metricsPort, String metricsAddress,
                            String runlevel, boolean inheritEnv, int socketMode, Console defaultConsole,
                            boolean jobLogging, LogPriority logPriority, Cluster cluster) {}
 
@@ -252,8 +252,8 @@ public final class Agent implements AutoCloseable {
         // bin/lib/agent-jvm-opts.sh). Over means the boot events have finished and the task that finished them has
         // also handled the events their jobs emitted (their started events), hence posted.
         if (settings.bootEvents()) {
-            onLoop(() -> BootSequence.boot(engine, settings.startupEvent(), settings.runlevel(),
-                    () -> loop.post(System::gc)));
+            onLoop(() -> BootSequence.boot(engine, settings.startupEvent(), settings.sessionInit(),
+                    settings.runlevel(), () -> loop.post(System::gc)));
         } else {
             System.gc();
         }
@@ -356,7 +356,8 @@ public final class Agent implements AutoCloseable {
     private void shutdown() throws InterruptedException {
         Engine engine = loop.engine();
         CompletableFuture<Void> goalsStopped = new CompletableFuture<>();
-        loop.post(() -> BootSequence.shutdown(engine, settings.bootEvents(), settings.runlevel(), goalsStopped));
+        loop.post(() -> BootSequence.shutdown(engine, settings.bootEvents(), settings.sessionInit(),
+                settings.runlevel(), goalsStopped));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BootSequence.SHUTDOWN_LIMIT_SECONDS);
         while (System.nanoTime() < deadline) {
             if (goalsStopped.isDone()) {

@@ -126,7 +126,7 @@ public final class AgentMain implements Callable<Integer> {
         Agent.Settings settings = new Agent.Settings(
                 ConfDirs.resolve(confDirs, prependConfDirs, appendConfDirs, user, env), socket.toAbsolutePath(),
                 ConfDirs.logDir(Optional.ofNullable(logDir), user, env).toAbsolutePath(), stateDir.toAbsolutePath(),
-                !noStartupEvent, startupEvent,
+                !noStartupEvent, startupEvent, user,
                 eventLog == null ? null : eventLog.toAbsolutePath(), node == null ? Agent.hostName() : node,
                 metricsPort, metricsAddress, runlevel, !noInheritEnv, Integer.parseInt(socketMode, 8), console, !noLog,
                 logPriority(), cluster);

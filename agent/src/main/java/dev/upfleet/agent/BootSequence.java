@@ -17,15 +17,18 @@ final class BootSequence {
 
     /** The first event, unless init's {@code --startup-event} names another. */
     static final String STARTUP = "startup";
+    /** A Session Init's last event. */
+    static final String SESSION_END = "session-end";
 
     /**
      * {@code startup}, the filesystem and loopback events, then the runlevel (queued in this order); only
      * {@code startupEvent} when that is not {@code startup}, since Ubuntu's boot jobs that emit the others start on
-     * {@code startup} (init's {@code --startup-event}, for testing). {@code settled} runs on the engine thread once all of
-     * them have finished, that is once every job they started has settled.
+     * {@code startup} (init's {@code --startup-event}, for testing), and in a Session Init, which has no boot to stand
+     * in for. {@code settled} runs on the engine thread once all of them have finished, that is once every job they
+     * started has settled.
      */
-    static void boot(Engine engine, String startupEvent, String runlevel, Runnable settled) {
-        List<List<String>> events = !startupEvent.equals(STARTUP) ? List.of(List.of(startupEvent)) : List.of(
+    static void boot(Engine engine, String startupEvent, boolean sessionInit, String runlevel, Runnable settled) {
+        List<List<String>> events = sessionInit || !startupEvent.equals(STARTUP) ? List.of(List.of(startupEvent)) : List.of(
                 List.of(STARTUP),
                 List.of("virtual-filesystems"),
                 List.of("local-filesystems"),
@@ -48,8 +51,20 @@ final class BootSequence {
      * {@code runlevel RUNLEVEL=0} and {@code shutdown} (when the boot events are on), then every remaining job's goal
      * is set to stop, so each goes through its pre-stop, kill and post-stop. {@code eventsDone} completes once the
      * shutdown events have been handled and every goal is stop.
+     *
+     * <p>A Session Init instead emits {@code session-end TYPE=shutdown} and stops every job at once, as Upstart's
+     * quiesce does on SIGTERM; jobs that event starts are stopped too once it has been handled.
      */
-    static void shutdown(Engine engine, boolean bootEvents, String runlevel, CompletableFuture<Void> eventsDone) {
+    static void shutdown(Engine engine, boolean bootEvents, boolean sessionInit, String runlevel,
+                         CompletableFuture<Void> eventsDone) {
+        if (sessionInit) {
+            engine.emitEvent(SESSION_END, List.of("TYPE=shutdown"), failed -> {
+                engine.stopAll();
+                eventsDone.complete(null);
+            });
+            engine.stopAll();
+            return;
+        }
         if (!bootEvents) {
             engine.stopAll();
             eventsDone.complete(null);

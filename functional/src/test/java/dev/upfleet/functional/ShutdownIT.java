@@ -10,7 +10,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** SIGTERM to a booted agent: runlevel 0, every job through its stop sequence, exit 0, no process left. */
+/**
+ * SIGTERM to a booted agent: runlevel 0, every job through its stop sequence, exit 0, no process left; to a Session Init
+ * ({@code --user}), session-end instead.
+ */
 class ShutdownIT {
     private static final Duration LIMIT = Duration.ofSeconds(45);
 
@@ -45,6 +48,32 @@ class ShutdownIT {
             assertThat(agent.dir().resolve("plain.post-stop")).exists();
             assertThat(agent.events()).anySatisfy(l -> assertThat(l)
                     .contains("\"name\":\"runlevel\"", "\"RUNLEVEL=0\"", "\"PREVLEVEL=2\""));
+        }
+    }
+
+    @Test
+    void aSessionInitStartsWithStartupAloneAndEndsWithSessionEnd() throws IOException {
+        try (AgentProcess agent = AgentProcess.start(AgentProcess.Options.booting().withArgs("--user"), a -> {
+            a.writeJob("session", "start on startup\nexec sleep 1043\n");
+            a.writeJob("farewell", """
+                    start on session-end
+                    task
+                    exec sh -c 'echo "TYPE=$TYPE" > "%s"'
+                    """.formatted(a.dir().resolve("farewell.out")));
+        })) {
+            long session = agent.awaitRunning("session", LIMIT);
+            assertThat(agent.events()).anySatisfy(l -> assertThat(l).contains("\"name\":\"startup\""))
+                    .noneSatisfy(l -> assertThat(l).contains("\"name\":\"filesystem\""))
+                    .noneSatisfy(l -> assertThat(l).contains("\"name\":\"runlevel\""));
+
+            int exit = agent.terminate(Duration.ofSeconds(30));
+
+            assertThat(exit).as("agent exit code; stderr: %s", agent.stderr()).isZero();
+            assertThat(Procs.alive(session)).isFalse();
+            assertThat(Procs.withEnv(agent.marker())).as("processes left behind").isEmpty();
+            assertThat(Files.readString(agent.dir().resolve("farewell.out"))).isEqualTo("TYPE=shutdown\n");
+            assertThat(agent.events()).anySatisfy(l -> assertThat(l).contains("\"name\":\"session-end\"", "\"TYPE=shutdown\""))
+                    .noneSatisfy(l -> assertThat(l).contains("\"name\":\"shutdown\""));
         }
     }
 }
