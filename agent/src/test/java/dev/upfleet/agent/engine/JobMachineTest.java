@@ -316,6 +316,17 @@ class JobMachineTest {
         assertThat(h.takeEvents()).containsExactly("starting JOB=e INSTANCE= FOO=bar", "started JOB=e INSTANCE= FOO=bar");
     }
 
+    /** test_conf: a reload replaces the class, but the event its running task holds stays blocked until it ends. */
+    @Test
+    void aReloadDoesNotReleaseAnEventARunningTaskHolds() {
+        h.job("t", "start on go\ntask\nexec work\n");
+        var go = h.emit("go");
+        h.job("t", "start on go\ntask\nexec work\n");
+        assertThat(go).isNotDone();
+        h.exit("t", "main", 0);
+        assertThat(go).isCompleted().isNotCompletedExceptionally();
+    }
+
     @Test
     void replacedClassTakesOverWhenTheLastInstanceStops() {
         h.job("s", "exec one\n");
