@@ -46,9 +46,11 @@ final class AttributeChain {
 
     /**
      * What to posix_spawn: the executable, its full argv, the directory to start in, and whether the spawn itself
-     * makes the new session ({@code false} when the chain starts with {@code setsid}).
+     * makes the new session ({@code false} when the chain starts with {@code setsid}); {@code userspec} is the
+     * {@code UID:GID} the chain switches to, if any.
      */
-    record Plan(String executable, List<String> argv, String chdir, boolean wrapped, boolean newSession) {}
+    record Plan(String executable, List<String> argv, String chdir, boolean wrapped, boolean newSession,
+            Optional<String> userspec) {}
 
     /**
      * What one spawn adds to the job's own attributes.
@@ -69,21 +71,23 @@ final class AttributeChain {
         if (!attributes && !extras.ctty() && extras.appArmor().isEmpty() && !extras.debugPause()) {
             String exe = CommandLine.resolve(jobArgv.getFirst(), CommandLine.pathOf(env))
                     .orElseThrow(() -> new SpawnException("unable to execute: " + Libc.strerror(Libc.ENOENT)));
-            return new Plan(exe, jobArgv, chdir, false, true);
+            return new Plan(exe, jobArgv, chdir, false, true, Optional.empty());
         }
         List<String> chain = new ArrayList<>();
         if (extras.ctty()) {
             // Not spawned in a session of its own: setsid(1) would fork (changing the pid) if it led a group.
             chain.addAll(List.of(tool("setsid"), "--ctty"));
         }
-        String spawnDir = attributes ? attributesPart(job, chdir, chain) : chdir;
+        Optional<String> userspec = attributes ? userspec(job) : Optional.empty();
+        String spawnDir = attributes ? attributesPart(job, chdir, userspec, chain) : chdir;
         lastPart(extras, chain);
         chain.addAll(jobArgv);
-        return new Plan(chain.getFirst(), List.copyOf(chain), spawnDir, true, !extras.ctty());
+        return new Plan(chain.getFirst(), List.copyOf(chain), spawnDir, true, !extras.ctty(), userspec);
     }
 
     /** The job's own attributes; returns the directory to spawn in. */
-    private String attributesPart(JobClass job, String chdir, List<String> chain) throws SpawnException {
+    private String attributesPart(JobClass job, String chdir, Optional<String> userspec, List<String> chain)
+            throws SpawnException {
         shellPart(job, chain);
         limitsPart(job.limits(), chain);
         job.nice().filter(n -> n != baseline.nice()).ifPresent(n -> {
@@ -92,7 +96,6 @@ final class AttributeChain {
             chain.add(Integer.toString(n - baseline.nice()));
         });
         String spawnDir = chdir;
-        Optional<String> userspec = userspec(job);
         if (job.chroot().isPresent()) {
             checkChroot(job.chroot().get());
             chain.add(tool("chroot"));

@@ -14,6 +14,9 @@ final class CommandLine {
     static final String SHELL_CHARS = "~`!$^&*()=|\\{}[];\"'<>?";
     /** execvp's default search path when the job has no PATH. */
     static final String DEFAULT_PATH = "/bin:/usr/bin";
+    /** The descriptor a multi-line script reaches its shell through (Upstart's JOB_PROCESS_SCRIPT_FD). */
+    static final int SCRIPT_FD = 9;
+    static final String SCRIPT_PATH = "/proc/self/fd/" + SCRIPT_FD;
 
     private CommandLine() {}
 
@@ -27,15 +30,50 @@ final class CommandLine {
     }
 
     /**
-     * The argv to run: {@code /bin/sh -e -c "exec COMMAND" /bin/sh}, {@code /bin/sh -e -c SCRIPT /bin/sh}, or the
-     * command split on white space (no quote processing, as in Upstart). argv[0] of a direct command is not resolved.
+     * The argv to run, as Upstart's job_process_start builds it: a shell command ({@code SCRIPT}, or {@code exec
+     * COMMAND} for an exec line with shell characters) whose only newlines are trailing ones goes on the command line
+     * without them, {@code /bin/sh -e -c SCRIPT /bin/sh}; a longer one is read from {@link #SCRIPT_FD}, {@code /bin/sh
+     * -e /proc/self/fd/9} (see {@link #fedScript}). Any other command is split on white space (no quote processing,
+     * as in Upstart); argv[0] of a direct command is not resolved.
      */
     static List<String> argv(Command command) {
-        return switch (command) {
-            case Command.Script s -> List.of(SHELL, "-e", "-c", s.text(), SHELL);
-            case Command.Exec e when needsShell(e.text()) -> List.of(SHELL, "-e", "-c", "exec " + e.text(), SHELL);
-            case Command.Exec e -> split(e.text());
+        return switch (shellScript(command)) {
+            case null -> split(command.text());
+            case String script when multiLine(script) -> List.of(SHELL, "-e", SCRIPT_PATH);
+            case String script -> List.of(SHELL, "-e", "-c", withoutTrailingNewlines(script), SHELL);
         };
+    }
+
+    /** The script the shell reads through {@link #SCRIPT_FD}, for a command {@link #argv} runs that way. */
+    static Optional<String> fedScript(Command command) {
+        String script = shellScript(command);
+        return script != null && multiLine(script) ? Optional.of(script) : Optional.empty();
+    }
+
+    /** What the shell runs, or null for a command executed directly. */
+    private static String shellScript(Command command) {
+        return switch (command) {
+            case Command.Script s -> s.text();
+            case Command.Exec e when needsShell(e.text()) -> "exec " + e.text();
+            case Command.Exec e -> null;
+        };
+    }
+
+    /** Whether a line follows the first newline: Upstart's test for piping the script instead of passing it. */
+    private static boolean multiLine(String script) {
+        int p = script.indexOf('\n');
+        if (p < 0) {
+            return false;
+        }
+        while (p < script.length() && script.charAt(p) == '\n') {
+            p++;
+        }
+        return p < script.length();
+    }
+
+    private static String withoutTrailingNewlines(String script) {
+        int nl = script.indexOf('\n');
+        return nl < 0 ? script : script.substring(0, nl);
     }
 
     /** The words between spaces, tabs, CRs and LFs (scanned, not split by a regex compiled on every spawn). */

@@ -116,6 +116,7 @@ public final class Libc {
     private static final MemorySegment READ = symbol("read");
     private static final MemorySegment WRITE = symbol("write");
     private static final MemorySegment PIPE2 = symbol("pipe2");
+    private static final MemorySegment FCHOWN = symbol("fchown");
     private static final MemorySegment POSIX_OPENPT = symbol("posix_openpt");
     private static final MemorySegment GRANTPT = symbol("grantpt");
     private static final MemorySegment UNLOCKPT = symbol("unlockpt");
@@ -344,6 +345,10 @@ public final class Libc {
 
     public static long write(int fd, MemorySegment buffer, long length) throws LibcException {
         return call("write", (cs, a) -> invoke(WRITE, cs, fd, buffer.address(), length));
+    }
+
+    public static void fchown(int fd, long uid, long gid) throws LibcException {
+        call("fchown", (cs, a) -> invoke(FCHOWN, cs, fd, uid, gid));
     }
 
     /** pipe2(2): {@code [read end, write end]}. */

@@ -146,17 +146,33 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
             stdio.abandon();
             throw e;
         }
+        ScriptFeed feed = null;
         long pid;
         try {
+            List<Libc.FileAction> actions = stdio.actions();
+            Optional<String> script = CommandLine.fedScript(request.command());
+            if (script.isPresent()) {
+                feed = ScriptFeed.open(script.get());
+                if (plan.userspec().isPresent()) {
+                    feed.ownBy(plan.userspec().get());
+                }
+                actions = stdio.actionsGiving(feed.readEnd(), CommandLine.SCRIPT_FD);
+            }
             synchronized (children) {
-                pid = Libc.spawn(plan.executable(), plan.argv(), request.env(), stdio.actions(),
+                pid = Libc.spawn(plan.executable(), plan.argv(), request.env(), actions,
                         Optional.of(plan.chdir()), plan.newSession());
                 children.add(pid, job.expect(), request.kind() == ProcessKind.MAIN, envValue(request.env(), "UPSTART_JOB"),
                         envValue(request.env(), "UPSTART_INSTANCE"));
             }
         } catch (LibcException e) {
             stdio.abandon();
+            if (feed != null) {
+                feed.abandon();
+            }
             throw new SpawnException("unable to execute: " + Libc.strerror(e.errno()), e);
+        }
+        if (feed != null) {
+            feed.start();
         }
         childHint.release();
         // glibc's posix_spawn returns once the child has released our memory, early in its exec(); the reaper, just

@@ -85,6 +85,20 @@ record Stdio(List<FileAction> actions, int parentEnd, int childEnd, boolean onCo
         return List.copyOf(all);
     }
 
+    /**
+     * The actions, with {@code fd} also handed to the child as descriptor {@code target} (above 2): every other
+     * descriptor is still closed.
+     */
+    List<FileAction> actionsGiving(int fd, int target) {
+        List<FileAction> all = new ArrayList<>(actions.subList(0, actions.size() - 1)); // all but the CloseFrom(3)
+        all.add(new FileAction.Dup2(fd, target));
+        for (int low = 3; low < target; low++) {
+            all.add(new FileAction.Close(low)); // glibc ignores a descriptor that is not open
+        }
+        all.add(new FileAction.CloseFrom(target + 1));
+        return all;
+    }
+
     /** Closes the parent's copy of the child's end (after the spawn). */
     @Override
     public void close() {

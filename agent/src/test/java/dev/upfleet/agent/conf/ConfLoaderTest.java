@@ -82,6 +82,25 @@ class ConfLoaderTest {
         assertThat(seen).containsExactly("load svc env=[A=high-override] startOn=true");
     }
 
+    /** A configuration directory that disappears takes its jobs with it at the next rescan. */
+    @Test
+    void aDeletedDirectoryRemovesItsJobs() throws IOException {
+        Path main = Files.createDirectory(dir.resolve("main"));
+        Path sub = Files.createDirectory(main.resolve("sub"));
+        Files.writeString(sub.resolve("inner.conf"), "exec sleep 1\n");
+        Path other = Files.createDirectory(dir.resolve("other"));
+        Files.writeString(other.resolve("lone.conf"), "exec sleep 1\n");
+        ConfLoader loader = new ConfLoader(List.of(main, other), sink);
+        loader.rescan(false);
+        seen.clear();
+        Files.delete(sub.resolve("inner.conf"));
+        Files.delete(sub);
+        Files.delete(other.resolve("lone.conf"));
+        Files.delete(other);
+        loader.rescan(true);
+        assertThat(seen).containsExactlyInAnyOrder("remove sub/inner", "remove lone");
+    }
+
     @Test
     void confErrorRemovesTheJobWhateverTheOverride() throws IOException {
         write("svc.conf", "exec\n");

@@ -61,6 +61,15 @@ class ConfScannerTest {
         assertThat(found.get(".hidden").override()).contains(dir.resolve(".hidden.override"));
     }
 
+    /** Only regular files are jobs: a directory named like a job file is searched like any other. */
+    @Test
+    void aDirectoryNamedLikeAJobFileIsNoJob() throws IOException {
+        write("svc.conf/inner.conf");
+        Files.createDirectories(dir.resolve("empty.conf"));
+        Files.createDirectories(dir.resolve(".conf"));
+        assertThat(ConfScanner.scan(List.of(dir)).keySet()).containsExactly("svc.conf/inner");
+    }
+
     /**
      * Spec §1.1 ("symlinks unsupported", man): in 1.13 the directory walk stat()s, so a link to a regular file is a
      * job, while an override must be a regular file itself (lstat); a dangling link is nothing.

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class EnvironTest {
@@ -25,6 +26,28 @@ class EnvironTest {
         Environ.set(env, "C=z");
         Environ.set(env, "ABC=4");
         assertThat(env).containsExactly("A=9", "AB=2", "B=3", "C=z", "ABC=4");
+    }
+
+    /** Upstart's environ_add: KEY alone copies init's value, and an unset one adds nothing but removes the entry. */
+    @Test
+    void anEnvStanzaWithoutValueTakesInitsValueOrRemovesTheEntry() {
+        Map<String, String> init = Map.of("HOME", "/root", "EMPTY", "");
+        List<String> env = new ArrayList<>(List.of("A=1", "GONE=job", "B=2"));
+        Environ.addStanza(env, "HOME", init::get);
+        Environ.addStanza(env, "EMPTY", init::get);
+        Environ.addStanza(env, "GONE", init::get);
+        Environ.addStanza(env, "NEVER", init::get);
+        Environ.addStanza(env, "A=one", init::get);
+        assertThat(env).containsExactly("A=one", "B=2", "HOME=/root", "EMPTY=");
+    }
+
+    @Test
+    void getMatchesTheWholeKeyOnly() {
+        List<String> env = List.of("FOOBAR=long", "FOO=short", "BAR");
+        assertThat(Environ.get(env, "FOO")).isEqualTo("short");
+        assertThat(Environ.get(env, "FOOB")).isNull();
+        assertThat(Environ.get(env, "FO")).isNull();
+        assertThat(Environ.get(env, "BAR")).isNull();
     }
 
     @Test

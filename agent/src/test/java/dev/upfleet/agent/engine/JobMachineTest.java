@@ -185,6 +185,87 @@ class JobMachineTest {
         assertThat(h.takeEvents()).containsExactly("stopping JOB=r INSTANCE= RESULT=failed PROCESS=respawn",
                 "stopped JOB=r INSTANCE= RESULT=failed PROCESS=respawn");
         assertThat(h.takeSpawns()).filteredOn(l -> l.startsWith("spawn")).hasSize(3);
+        assertThat(h.log).filteredOn(l -> l.contains("respawn")).containsExactly("r main process ended, respawning",
+                "r main process ended, respawning", "r respawning too fast, stopped");
+    }
+
+    /** A respawning task is respawned only on failure, and holds the event that started it until it gives up. */
+    @Test
+    void aRespawningTaskThatRunsAwayFailsTheEventItHolds() {
+        h.job("t", "start on go\ntask\nrespawn\nrespawn limit 1 10\nexec work\n");
+        var go = h.emit("go", "A=1");
+        h.takeEvents();
+        h.exit("t", "main", 1);
+        assertThat(h.takeEvents()).containsExactly("stopping JOB=t INSTANCE= RESULT=ok", "starting JOB=t INSTANCE=",
+                "started JOB=t INSTANCE=");
+        assertThat(go).isNotDone();
+        h.exit("t", "main", 1);
+        assertThat(go).isCompletedExceptionally();
+        // the failure releases go at once; its failed event is queued before the stop sequence ends
+        assertThat(h.takeEvents()).containsExactly("stopping JOB=t INSTANCE= RESULT=failed PROCESS=respawn",
+                "go/failed A=1", "stopped JOB=t INSTANCE= RESULT=failed PROCESS=respawn");
+    }
+
+    /** A start during pre-stop, then the main process dies: the respawn waits for pre-stop, as in post-start. */
+    @Test
+    void mainExitDuringPreStopWithGoalStartRespawnsOncePreStopEnds() throws Exception {
+        h.job("p", "respawn\nexec main\npre-stop exec ps\n");
+        h.start("p");
+        h.stop("p");
+        var started = h.start("p");
+        h.takeEvents();
+        h.takeSpawns();
+        h.exit("p", "main", 1);
+        assertThat(h.status("p")).isEqualTo("respawn/pre-stop");
+        assertThat(h.takeSpawns()).isEmpty();
+        h.exit("p", "pre-stop", 0);
+        assertThat(h.takeEvents()).containsExactly("stopping JOB=p INSTANCE= RESULT=ok", "starting JOB=p INSTANCE=",
+                "started JOB=p INSTANCE=");
+        assertThat(h.takeSpawns()).containsExactly("spawn p main");
+        assertThat(started.get().state()).isEqualTo("running");
+    }
+
+    /**
+     * Upstart's job_process_stopped: only the main process of an expect stop job stopping while the job waits in
+     * spawned moves it on (with SIGCONT); every other stop, and pids the engine does not know, change nothing.
+     */
+    @Test
+    void onlyAnExpectStopMainProcessStoppingInSpawnedMovesTheJobOn() {
+        h.job("s", "expect stop\npre-start exec pre\nexec main\n").job("f", "expect fork\nexec main\n");
+        h.start("s");
+        stopped(h.launcher.pid("s", "pre-start"));
+        stopped(4242);
+        h.engine.processExited(4242, ExitStatus.exited(1));
+        h.engine.poll();
+        assertThat(h.status("s")).isEqualTo("start/pre-start");
+        h.exit("s", "pre-start", 0);
+        long main = h.launcher.pid("s", "main");
+        assertThat(h.status("s")).isEqualTo("start/spawned");
+        h.takeSpawns();
+        stopped(main);
+        assertThat(h.takeSpawns()).containsExactly("signal " + main + " CONT");
+        assertThat(h.status("s")).isEqualTo("start/running");
+        stopped(main);
+        assertThat(h.takeSpawns()).isEmpty();
+
+        h.start("f");
+        h.takeSpawns();
+        stopped(h.launcher.pid("f", "main"));
+        assertThat(h.takeSpawns()).isEmpty();
+        assertThat(h.status("f")).isEqualTo("start/spawned");
+    }
+
+    private void stopped(long pid) {
+        h.engine.processStopped(pid);
+        h.engine.poll();
+    }
+
+    /** Upstart's job_class_environment: the global table (PATH, TERM) first, the class's env replacing in place. */
+    @Test
+    void classEnvReplacesTheGlobalTableInPlace() {
+        h.job("e", "env FOO=1\nenv PATH=/opt/bin\nexec main\n");
+        h.start("e");
+        assertThat(h.launcher.request("e", "main").env()).startsWith("PATH=/opt/bin", "FOO=1");
     }
 
     @Test
@@ -336,6 +417,17 @@ class JobMachineTest {
         h.job("e", "env FOO=bar\nexport FOO JOB\nexec main\n");
         h.start("e");
         assertThat(h.takeEvents()).containsExactly("starting JOB=e INSTANCE= FOO=bar", "started JOB=e INSTANCE= FOO=bar");
+    }
+
+    /** test_conf: a reload replaces the class, but the event its running task holds stays blocked until it ends. */
+    @Test
+    void aReloadDoesNotReleaseAnEventARunningTaskHolds() {
+        h.job("t", "start on go\ntask\nexec work\n");
+        var go = h.emit("go");
+        h.job("t", "start on go\ntask\nexec work\n");
+        assertThat(go).isNotDone();
+        h.exit("t", "main", 0);
+        assertThat(go).isCompleted().isNotCompletedExceptionally();
     }
 
     @Test

@@ -93,6 +93,12 @@ class FollowAndAttributesTest {
                 .script("id -u > " + out + "; id -g >> " + out + "\n"));
         assertThat(observer.awaitExit(pid)).isEqualTo(ExitStatus.exited(0));
         assertThat(Files.readAllLines(out)).containsExactly("65534", "65534");
+        // a multi-line script reaches the shell through a pipe, which must be the job user's to open
+        Path fed = dir.resolve("fed");
+        long fedPid = spawn(TestJob.named("nobody").console(Console.NONE).setuid("nobody")
+                .script("id -u > " + fed + "\nid -g >> " + fed + "\n"));
+        assertThat(observer.awaitExit(fedPid)).isEqualTo(ExitStatus.exited(0));
+        assertThat(Files.readAllLines(fed)).containsExactly("65534", "65534");
 
         assertThatThrownBy(() -> launcher.spawn(TestJob.named("bad").setuid("no-such-user-upfleet").exec("true")))
                 .isInstanceOf(SpawnException.class).hasMessage("unable to find setuid user");

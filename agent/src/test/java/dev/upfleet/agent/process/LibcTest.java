@@ -81,8 +81,15 @@ class LibcTest {
                 .containsExactly("/usr/bin/daemon", "--foreground", "-x");
         assertThat(CommandLine.argv(new Command.Exec("daemon \"quoted arg\"")))
                 .containsExactly("/bin/sh", "-e", "-c", "exec daemon \"quoted arg\"", "/bin/sh");
+        // Upstart passes a script on the command line only when no line follows its first newline (which it strips);
+        // a longer one is piped in through descriptor 9
+        assertThat(CommandLine.argv(new Command.Script("echo a\n\n\n")))
+                .containsExactly("/bin/sh", "-e", "-c", "echo a", "/bin/sh");
+        assertThat(CommandLine.fedScript(new Command.Script("echo a\n\n\n"))).isEmpty();
         assertThat(CommandLine.argv(new Command.Script("echo a\necho b\n")))
-                .containsExactly("/bin/sh", "-e", "-c", "echo a\necho b\n", "/bin/sh");
+                .containsExactly("/bin/sh", "-e", "/proc/self/fd/9");
+        assertThat(CommandLine.fedScript(new Command.Script("echo a\necho b\n"))).hasValue("echo a\necho b\n");
+        assertThat(CommandLine.fedScript(new Command.Exec("daemon \"quoted arg\""))).isEmpty();
         for (char c : "~`!$^&*()=|\\{}[];\"'<>?".toCharArray()) {
             assertThat(CommandLine.needsShell("a" + c)).as("char " + c).isTrue();
         }

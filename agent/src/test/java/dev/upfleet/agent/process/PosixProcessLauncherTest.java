@@ -8,6 +8,7 @@ import dev.upfleet.agent.engine.ExitStatus;
 import dev.upfleet.agent.engine.SpawnException;
 import dev.upfleet.agent.engine.SpawnRequest;
 import dev.upfleet.core.job.Console;
+import dev.upfleet.core.job.ProcessKind;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -105,6 +106,108 @@ class PosixProcessLauncherTest {
 
         long pid3 = spawn(TestJob.named("scr").console(Console.NONE).script("exit 3\n"));
         assertThat(observer.awaitExit(pid3)).isEqualTo(ExitStatus.exited(3));
+    }
+
+    /** Spec §7: Upstart pipes a script with more than one line to {@code /bin/sh -e /proc/self/fd/9}. */
+    @Test
+    void aLongScriptIsReadThroughDescriptorNineAShortOneFromTheCommandLine() throws Exception {
+        Path out = dir.resolve("zero");
+        long pid = spawn(TestJob.named("long").console(Console.NONE)
+                .script("echo \"$0\" > " + out + "\necho two >> " + out + "\n"));
+        assertThat(observer.awaitExit(pid)).isEqualTo(ExitStatus.exited(0));
+        assertThat(out).hasContent("/proc/self/fd/9\ntwo\n");
+
+        // the trailing newlines of a one-line script are stripped from the shell's command line
+        long one = spawn(TestJob.named("short").console(Console.NONE).script("sleep 300; true\n\n"));
+        assertThat(Files.readString(Path.of("/proc/" + one + "/cmdline")))
+                .isEqualTo("/bin/sh\0-e\0-c\0sleep 300; true\0/bin/sh\0");
+
+        // more than a pipe holds at once: fed while the shell reads
+        Path done = dir.resolve("done");
+        long big = spawn(TestJob.named("big").console(Console.NONE)
+                .script(": padding line\n".repeat(10_000) + "echo end > " + done + "\n"));
+        assertThat(observer.awaitExit(big)).isEqualTo(ExitStatus.exited(0));
+        assertThat(done).hasContent("end\n");
+    }
+
+    /** The shell's own message reaches the log, naming the script and line as on Upstart. */
+    @Test
+    void aCommandTheShellCannotFindIsLoggedWithTheShellsMessage() throws Exception {
+        long one = spawn(TestJob.named("oneline").script("no-such-command-upfleet\n"));
+        long two = spawn(TestJob.named("twolines").script("true\nno-such-command-upfleet\n"));
+        assertThat(observer.awaitExit(one)).isEqualTo(ExitStatus.exited(127));
+        assertThat(observer.awaitExit(two)).isEqualTo(ExitStatus.exited(127));
+        await(() -> slurpOrEmpty(logDir.resolve("oneline.log"))
+                .equals("/bin/sh: 1: no-such-command-upfleet: not found\r\n"), "one-line script's error logged");
+        await(() -> slurpOrEmpty(logDir.resolve("twolines.log"))
+                .equals("/proc/self/fd/9: 2: no-such-command-upfleet: not found\r\n"), "script's error logged");
+    }
+
+    /** Spec §7: console none is /dev/null on 0, 1 and 2; console log keeps /dev/null on 0 and a pty on 1 and 2. */
+    @Test
+    void standardDescriptorsFollowTheConsole() throws Exception {
+        Path none = dir.resolve("none");
+        Path log = dir.resolve("log");
+        // the links are read before the shell redirects its own output to the file
+        String probe = "echo $(readlink /proc/$$/fd/0) $(readlink /proc/$$/fd/1) $(readlink /proc/$$/fd/2) > %s\n";
+        long a = spawn(TestJob.named("fdnone").console(Console.NONE).script(probe.formatted(none)));
+        long b = spawn(TestJob.named("fdlog").script(probe.formatted(log)));
+        assertThat(observer.awaitExit(a)).isEqualTo(ExitStatus.exited(0));
+        assertThat(observer.awaitExit(b)).isEqualTo(ExitStatus.exited(0));
+        assertThat(Files.readString(none)).isEqualTo("/dev/null /dev/null /dev/null\n");
+        List<String> logged = List.of(Files.readString(log).trim().split(" "));
+        assertThat(logged.getFirst()).isEqualTo("/dev/null");
+        assertThat(logged.get(1)).startsWith("/dev/pts/").isEqualTo(logged.get(2));
+    }
+
+    @Test
+    void noLogFileForSilentScriptsNorForConsoleNone() throws Exception {
+        long one = spawn(TestJob.named("silent1").script("true\n"));
+        long many = spawn(TestJob.named("silent2").script("true\ntrue\n"));
+        long none = spawn(TestJob.named("unlogged").console(Console.NONE).script("echo hello\necho world >&2\n"));
+        for (long pid : List.of(one, many, none)) {
+            assertThat(observer.awaitExit(pid)).isEqualTo(ExitStatus.exited(0));
+        }
+        await(() -> launcher.openLogStreams() == 0, "log streams closed");
+        assertThat(logDir.resolve("silent1.log")).doesNotExist();
+        assertThat(logDir.resolve("silent2.log")).doesNotExist();
+        assertThat(logDir.resolve("unlogged.log")).doesNotExist();
+    }
+
+    @Test
+    void outputWrittenBeforeAKillIsKept() throws Exception {
+        Path wrote = dir.resolve("wrote");
+        long pid = spawn(TestJob.named("victim").script("echo before\necho err >&2\ntouch " + wrote + "\nsleep 300\n"));
+        await(() -> Files.exists(wrote), "output written");
+        launcher.signal(pid, SIGKILL, true);
+        assertThat(observer.awaitExit(pid)).isEqualTo(ExitStatus.killedBy(SIGKILL));
+        await(() -> launcher.openLogStreams() == 0, "log stream closed");
+        assertThat(logDir.resolve("victim.log")).hasContent("before\r\nerr\r\n");
+    }
+
+    @Test
+    void aFastWriterIsLoggedCompletely() throws Exception {
+        long pid = spawn(TestJob.named("flood").exec("seq 1 200000"));
+        assertThat(observer.awaitExit(pid)).isEqualTo(ExitStatus.exited(0));
+        await(() -> launcher.openLogStreams() == 0, "log stream closed");
+        StringBuilder expected = new StringBuilder();
+        for (int i = 1; i <= 200_000; i++) {
+            expected.append(i).append("\r\n");
+        }
+        assertThat(slurp(logDir.resolve("flood.log"))).isEqualTo(expected.toString());
+    }
+
+    /** Upstart: every process of a job (main, hooks) appends to the job's one log file. */
+    @Test
+    void theProcessesOfOneJobShareItsLog() throws Exception {
+        Path log = logDir.resolve("shared.log");
+        long main = spawn(TestJob.named("shared").script("echo main\nsleep 300\n"));
+        await(() -> slurpOrEmpty(log).equals("main\r\n"), "main's line");
+        long post = spawn(TestJob.named("shared").kind(ProcessKind.POST_START).script("echo post-start\n"));
+        assertThat(observer.awaitExit(post)).isEqualTo(ExitStatus.exited(0));
+        await(() -> slurpOrEmpty(log).equals("main\r\npost-start\r\n"), "post-start's line appended");
+        launcher.signal(main, SIGKILL, true);
+        observer.awaitExit(main);
     }
 
     @Test

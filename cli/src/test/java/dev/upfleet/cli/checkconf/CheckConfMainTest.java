@@ -45,6 +45,15 @@ class CheckConfMainTest {
         assertThat(run(s).err()).contains("init:sig.conf:1: Illegal signal status, expected integer");
     }
 
+    /** init-checkconf copies FILE alone into its throw-away configuration directory: an override is not read. */
+    @Test
+    void anOverrideBesideTheFileIsIgnored() throws Exception {
+        String f = write("svc.conf", "start on startup\nexec /bin/true\n");
+        write("svc.override", "wibble\nmanual\n");
+        assertThat(run(f)).isEqualTo(new Run(0, "File " + f + ": syntax ok\n", ""));
+        assertThat(run("--dump", f).out()).contains("start_on: startup");
+    }
+
     @Test
     void shellSyntaxChecked() throws Exception {
         String f = write("sh.conf", "pre-start script\n  if then fi (\nend script\n");

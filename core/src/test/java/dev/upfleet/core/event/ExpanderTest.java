@@ -8,7 +8,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** §4.5 variable expansion table. */
 class ExpanderTest {
-    private static final Map<String, String> ENV = Map.of("FOO", "foo", "EMPTY", "", "RUNLEVEL", "2", "_x1", "u");
+    private static final Map<String, String> ENV = Map.of("FOO", "foo", "EMPTY", "", "RUNLEVEL", "2", "_x1", "u",
+            "HOBBIT", "FOO", "LONG", "a much longer value");
 
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
@@ -35,6 +36,11 @@ class ExpanderTest {
         "$1|$1",
         "$-x|$-x",
         "[!$RUNLEVEL]|[!2]",
+        "$FOO $RUNLEVEL ${FOO}|foo 2 foo",
+        "x$LONG$RUNLEVEL${EMPTY}y|xa much longer value2y",
+        "${$HOBBIT}|foo",
+        "${${HOBBIT}:-def}|foo",
+        "${EMPTY:-$LONG}|a much longer value",
     })
     void expands(String in, String out) {
         assertThat(Expander.expand(in, ENV)).isEqualTo(new Expander.Result.Expanded(out));
@@ -46,6 +52,8 @@ class ExpanderTest {
         "${UNSET}|Unknown parameter: UNSET",
         "x$NOPE y|Unknown parameter: NOPE",
         "${FOO:-$NOPE}|Unknown parameter: NOPE",
+        "${$NOPE}|Unknown parameter: NOPE",
+        "${$EMPTY}|'Illegal parameter: '",
         "${FOO?x}|Illegal parameter: FOO?x",
         "${1}|Illegal parameter: 1",
         "${FOO:x}|Expected operator",
