@@ -44,15 +44,16 @@ final class ScriptFeed {
     }
 
     /**
-     * The child holds its copy of the read end: writes the script, at once when it fits in the pipe, else on a virtual
-     * thread that waits for the shell to read (a spawn must not wait for a job).
+     * The child holds its copy of the read end: writes the script, at once when it fits in the pipe, else on a thread
+     * of its own that waits for the shell to read (a spawn must not wait for a job). A platform thread, since the
+     * native write would pin a virtual thread's carrier for as long as the shell takes.
      */
     void start() {
         Libc.closeQuietly(readEnd);
         if (script.length <= ALWAYS_FITS) {
             feed();
         } else {
-            Thread.ofVirtual().name("upfleet-script-feed").start(this::feed);
+            Thread.ofPlatform().name("upfleet-script-feed").daemon().start(this::feed);
         }
     }
 

@@ -26,13 +26,25 @@ public final class Procs {
         }
     }
 
-    /** The argv of {@code pid} joined by spaces, or "" if it is gone. */
+    /**
+     * The argv of {@code pid} joined by spaces, or "" if it is gone. A process the agent has just spawned may still be
+     * inside execve: glibc's posix_spawn returns once the child has released the parent's memory, before the kernel has
+     * set up the new image's arguments, and its cmdline reads empty until then; so an empty one is read again, briefly.
+     */
     public static String cmdline(long pid) {
-        try {
-            byte[] raw = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("cmdline"));
-            return new String(raw, StandardCharsets.UTF_8).replace('\0', ' ').trim();
-        } catch (IOException e) {
-            return "";
+        long deadline = System.nanoTime() + 2_000_000_000L;
+        while (true) {
+            String line;
+            try {
+                byte[] raw = Files.readAllBytes(PROC.resolve(Long.toString(pid)).resolve("cmdline"));
+                line = new String(raw, StandardCharsets.UTF_8).replace('\0', ' ').trim();
+            } catch (IOException e) {
+                return "";
+            }
+            if (!line.isEmpty() || !alive(pid) || System.nanoTime() > deadline) {
+                return line;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
         }
     }
 
