@@ -119,6 +119,8 @@ class PosixProcessLauncherTest {
 
         // the trailing newlines of a one-line script are stripped from the shell's command line
         long one = spawn(TestJob.named("short").console(Console.NONE).script("sleep 300; true\n\n"));
+        // the child may not have exec'd the shell yet when spawn returns (its cmdline is empty until then)
+        await(() -> slurpOrEmpty(Path.of("/proc/" + one + "/cmdline")).startsWith("/bin/sh"), "shell exec'd");
         assertThat(Files.readString(Path.of("/proc/" + one + "/cmdline")))
                 .isEqualTo("/bin/sh\0-e\0-c\0sleep 300; true\0/bin/sh\0");
 
