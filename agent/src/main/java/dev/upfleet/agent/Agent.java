@@ -26,9 +26,9 @@ import dev.upfleet.agent.process.PosixProcessLauncher;
 import dev.upfleet.agent.state.Readoption;
 import dev.upfleet.agent.state.StateStore;
 import dev.upfleet.proto.state.v1.InstanceRecord;
-import dev.upfleet.core.job.Console;
 import dev.upfleet.core.job.JobClass;
 import dev.upfleet.core.parse.ConfProblem;
+import dev.upfleet.core.parse.JobDefaults;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -66,7 +66,7 @@ public final class Agent implements AutoCloseable {
     /** The agent's flags, validated. */
     public record Settings(List<Path> confDirs, Path socket, Path logDir, Path stateDir, boolean bootEvents,
                            String startupEvent, boolean sessionInit, Path eventLog, String node, Integer metricsPort, String metricsAddress,
-                           String runlevel, boolean inheritEnv, int socketMode, Console defaultConsole,
+                           String runlevel, boolean inheritEnv, int socketMode, JobDefaults jobDefaults,
                            boolean jobLogging, LogPriority logPriority, Cluster cluster) {}
 
     /** How the node joins a cluster; absent for a standalone agent. */
@@ -118,7 +118,7 @@ public final class Agent implements AutoCloseable {
         CompletableFuture<ConfLoader.Scan> firstScan = new CompletableFuture<>();
         Thread.ofPlatform().name("upfleet-conf").daemon().start(() -> {
             try {
-                firstScan.complete(ConfLoader.scanAll(confDirs, settings.defaultConsole()));
+                firstScan.complete(ConfLoader.scanAll(confDirs, settings.jobDefaults()));
             } catch (RuntimeException | Error e) {
                 firstScan.completeExceptionally(e);
             }
@@ -158,7 +158,7 @@ public final class Agent implements AutoCloseable {
         loop.start();
         resources.add(loop);
 
-        confLoader = new ConfLoader(confDirs, settings.defaultConsole(), new ConfLoader.Sink() {
+        confLoader = new ConfLoader(confDirs, settings.jobDefaults(), new ConfLoader.Sink() {
             @Override
             public void load(JobClass job) {
                 engine.loadClass(job);

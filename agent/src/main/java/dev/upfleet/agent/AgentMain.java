@@ -3,7 +3,10 @@ package dev.upfleet.agent;
 import dev.upfleet.agent.conf.ConfDirs;
 import dev.upfleet.agent.engine.LogPriority;
 import dev.upfleet.agent.log.DaemonLog;
+import dev.upfleet.agent.process.Baseline;
 import dev.upfleet.core.job.Console;
+import dev.upfleet.core.job.JobClass;
+import dev.upfleet.core.parse.JobDefaults;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -128,7 +131,8 @@ public final class AgentMain implements Callable<Integer> {
                 ConfDirs.logDir(Optional.ofNullable(logDir), user, env).toAbsolutePath(), stateDir.toAbsolutePath(),
                 !noStartupEvent, startupEvent, user,
                 eventLog == null ? null : eventLog.toAbsolutePath(), node == null ? Agent.hostName() : node,
-                metricsPort, metricsAddress, runlevel, !noInheritEnv, Integer.parseInt(socketMode, 8), console, !noLog,
+                metricsPort, metricsAddress, runlevel, !noInheritEnv, Integer.parseInt(socketMode, 8),
+                new JobDefaults(console, user && !noInheritEnv ? Baseline.ownUmask() : JobClass.DEFAULT_UMASK), !noLog,
                 logPriority(), cluster);
         try (Agent agent = Agent.start(settings)) {
             agent.awaitShutdown();

@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** init(8)'s options for the first event, job output and the daemon log: --startup-event, --default-console, --no-log, -v. */
+/**
+ * init(8)'s options for the first event, job output and the daemon log: --startup-event, --default-console, --no-log,
+ * -v; and a Session Init's (--user) umask.
+ */
 class InitOptionsIT {
     private static final Duration LIMIT = Duration.ofSeconds(45);
 
@@ -62,5 +65,22 @@ class InitOptionsIT {
             Poll.until("state changes in the daemon log", LIMIT,
                     () -> agent.stderr().contains("logged state changed from waiting to starting"));
         }
+    }
+
+    /** A Session Init's jobs inherit its umask (Upstart's job_class_new); a umask stanza still wins. */
+    @Test
+    void aSessionInitsJobsInheritItsUmask() throws Exception {
+        try (AgentProcess agent = AgentProcess.start(AgentProcess.Options.booting().withArgs("--user")
+                .withWrapper("sh", "-c", "umask 027; exec \"$@\"", "sh"), a -> {
+            a.writeJob("inherits", recordsItsUmask("", a.dir().resolve("inherits.umask")));
+            a.writeJob("explicit", recordsItsUmask("umask 0002\n", a.dir().resolve("explicit.umask")));
+        })) {
+            assertThat(recorded(agent.dir().resolve("inherits.umask"))).isEqualTo("0027");
+            assertThat(recorded(agent.dir().resolve("explicit.umask"))).isEqualTo("0002");
+        }
+    }
+
+    private static String recordsItsUmask(String stanza, Path record) {
+        return "start on startup\n" + stanza + "exec sh -c 'umask > \"" + record + "\"; exec sleep 1073'\n";
     }
 }

@@ -1,8 +1,8 @@
 package dev.upfleet.agent.conf;
 
-import dev.upfleet.core.job.Console;
 import dev.upfleet.core.job.JobClass;
 import dev.upfleet.core.parse.ConfProblem;
+import dev.upfleet.core.parse.JobDefaults;
 import dev.upfleet.core.parse.JobParser;
 import dev.upfleet.core.parse.ParseResult;
 import java.io.IOException;
@@ -39,18 +39,18 @@ public final class ConfLoader {
                          long overrideSize, Optional<Stamp> fallback) {}
 
     private final List<Path> dirs;
-    private final Console defaultConsole;
+    private final JobDefaults defaults;
     private final Sink sink;
     private final Map<String, Stamp> loaded = new HashMap<>();
 
     public ConfLoader(List<Path> dirs, Sink sink) {
-        this(dirs, Console.LOG, sink);
+        this(dirs, JobDefaults.STANDARD, sink);
     }
 
-    /** {@code defaultConsole}: the {@code console} of a job without the stanza (init's {@code --default-console}). */
-    public ConfLoader(List<Path> dirs, Console defaultConsole, Sink sink) {
+    /** {@code defaults}: what a job without the stanzas gets (init's {@code --default-console}, a session's umask). */
+    public ConfLoader(List<Path> dirs, JobDefaults defaults, Sink sink) {
         this.dirs = List.copyOf(dirs);
-        this.defaultConsole = defaultConsole;
+        this.defaults = defaults;
         this.sink = sink;
     }
 
@@ -60,7 +60,7 @@ public final class ConfLoader {
 
     /** Re-reads changed files; {@code force} re-reads everything (reload-configuration). */
     public void rescan(boolean force) {
-        apply(scan(dirs, defaultConsole, loaded, force));
+        apply(scan(dirs, defaults, loaded, force));
     }
 
     /**
@@ -68,8 +68,8 @@ public final class ConfLoader {
      * agent runs it on a thread of its own while the engine is still being built (parsing 1000 files is a fifth of a
      * cold start).
      */
-    public static Scan scanAll(List<Path> dirs, Console defaultConsole) {
-        return scan(dirs, defaultConsole, Map.of(), true);
+    public static Scan scanAll(List<Path> dirs, JobDefaults defaults) {
+        return scan(dirs, defaults, Map.of(), true);
     }
 
     /** What a scan found: the jobs whose files changed, parsed, and the jobs whose files are gone. */
@@ -81,7 +81,7 @@ public final class ConfLoader {
      */
     public record Change(String name, Stamp stamp, List<ConfProblem> passedOver, ParseResult result) {}
 
-    private static Scan scan(List<Path> dirs, Console defaultConsole, Map<String, Stamp> loaded, boolean force) {
+    private static Scan scan(List<Path> dirs, JobDefaults defaults, Map<String, Stamp> loaded, boolean force) {
         Map<String, ConfScanner.Sources> found = ConfScanner.scan(dirs);
         List<String> gone = new ArrayList<>();
         for (String name : loaded.keySet()) {
@@ -93,7 +93,7 @@ public final class ConfLoader {
         for (ConfScanner.Sources sources : found.values()) {
             Stamp stamp = stamp(sources);
             if (force || !Objects.equals(loaded.get(sources.name()), stamp)) {
-                changes.add(change(sources, stamp, defaultConsole));
+                changes.add(change(sources, stamp, defaults));
             }
         }
         return new Scan(changes, gone);
@@ -121,20 +121,20 @@ public final class ConfLoader {
         }
     }
 
-    private static Change change(ConfScanner.Sources sources, Stamp stamp, Console defaultConsole) {
+    private static Change change(ConfScanner.Sources sources, Stamp stamp, JobDefaults defaults) {
         List<ConfProblem> passedOver = new ArrayList<>();
         ConfScanner.Sources candidate = sources;
-        ParseResult result = parse(candidate, defaultConsole);
+        ParseResult result = parse(candidate, defaults);
         while (result instanceof ParseResult.Failed failed && candidate.fallback().isPresent()) {
             passedOver.add(failed.problem());
             candidate = candidate.fallback().get();
-            result = parse(candidate, defaultConsole);
+            result = parse(candidate, defaults);
         }
         return new Change(sources.name(), stamp, List.copyOf(passedOver), result);
     }
 
-    private static ParseResult parse(ConfScanner.Sources sources, Console defaultConsole) {
-        return JobParser.parseFiles(sources.name(), sources.conf(), sources.override(), defaultConsole);
+    private static ParseResult parse(ConfScanner.Sources sources, JobDefaults defaults) {
+        return JobParser.parseFiles(sources.name(), sources.conf(), sources.override(), defaults);
     }
 
     private static Stamp stamp(ConfScanner.Sources s) {

@@ -9,11 +9,11 @@ import java.nio.file.Path;
  * umask, oom score and nice equal these needs no wrapper to get them exactly. {@code sysAdmin}: the agent holds
  * CAP_SYS_ADMIN, without which a console that is another session's controlling terminal cannot be taken over.
  */
-record Baseline(int umask, int oomScore, int nice, boolean root, boolean sysAdmin) {
+public record Baseline(int umask, int oomScore, int nice, boolean root, boolean sysAdmin) {
     private static final int CAP_SYS_ADMIN = 21;
 
     static Baseline current() {
-        return new Baseline(readUmask(), readOom(), readNice(), readEuid() == 0, readSysAdmin());
+        return new Baseline(ownUmask(), readOom(), readNice(), readEuid() == 0, readSysAdmin());
     }
 
     private static boolean readSysAdmin() {
@@ -25,7 +25,8 @@ record Baseline(int umask, int oomScore, int nice, boolean root, boolean sysAdmi
         return false;
     }
 
-    private static int readUmask() {
+    /** This process's umask (also what a Session Init's jobs inherit, {@code AgentMain}); 022 if /proc lacks it. */
+    public static int ownUmask() {
         for (String line : lines("/proc/self/status")) {
             if (line.startsWith("Umask:")) {
                 return Integer.parseInt(line.substring(6).trim(), 8);

@@ -58,14 +58,15 @@ public final class JobClassBuilder {
     final List<String> nodes = new ArrayList<>();
     final Map<ProcessKind, Command> processes = new EnumMap<>(ProcessKind.class);
 
-    /** Upstart's defaults: {@code console log}. */
+    /** Upstart's defaults: {@code console log}, {@code umask 022}. */
     public JobClassBuilder() {
-        this(Console.LOG);
+        this(JobDefaults.STANDARD);
     }
 
-    /** With another {@code console} for a job without the stanza (init's {@code --default-console}). */
-    public JobClassBuilder(Console defaultConsole) {
-        this.console = Objects.requireNonNull(defaultConsole);
+    /** With other values for a job without the stanzas (init's {@code --default-console}, a session's umask). */
+    public JobClassBuilder(JobDefaults defaults) {
+        this.console = defaults.console();
+        this.umask = defaults.umask();
     }
 
     /** {@code cgroup}: a same controller/name/key replaces the value, an identical stanza is ignored, else appends. */

@@ -1,6 +1,5 @@
 package dev.upfleet.core.parse;
 
-import dev.upfleet.core.job.Console;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -20,7 +19,7 @@ public final class JobParser {
 
     /** Parses one job file's text; {@code fileLabel} is what problems name as the file. */
     public static ParseResult parse(String jobName, String fileLabel, String text) {
-        return parse(jobName, fileLabel, text, null, null, Console.LOG);
+        return parse(jobName, fileLabel, text, null, null, JobDefaults.STANDARD);
     }
 
     /**
@@ -31,13 +30,13 @@ public final class JobParser {
      */
     public static ParseResult parse(
             String jobName, String confLabel, String confText, String overrideLabel, String overrideText) {
-        return parse(jobName, confLabel, confText, overrideLabel, overrideText, Console.LOG);
+        return parse(jobName, confLabel, confText, overrideLabel, overrideText, JobDefaults.STANDARD);
     }
 
-    /** As {@link #parse(String, String, String, String, String)}, {@code defaultConsole} for a job without the stanza. */
+    /** As {@link #parse(String, String, String, String, String)}, with {@code defaults} for absent stanzas. */
     public static ParseResult parse(String jobName, String confLabel, String confText, String overrideLabel,
-            String overrideText, Console defaultConsole) {
-        JobClassBuilder builder = new JobClassBuilder(defaultConsole);
+            String overrideText, JobDefaults defaults) {
+        JobClassBuilder builder = new JobClassBuilder(defaults);
         ConfProblem problem = parseInto(builder, confLabel, confText);
         if (problem != null) {
             return new ParseResult.Failed(problem);
@@ -94,14 +93,11 @@ public final class JobParser {
      * problem (Upstart gives up on the override before touching the class).
      */
     public static ParseResult parseFiles(String jobName, Path conf, Optional<Path> override) {
-        return parseFiles(jobName, conf, override, Console.LOG);
+        return parseFiles(jobName, conf, override, JobDefaults.STANDARD);
     }
 
-    /**
-     * As {@link #parseFiles(String, Path, Optional)}, with {@code defaultConsole} for a job without a {@code console}
-     * stanza (init's {@code --default-console}).
-     */
-    public static ParseResult parseFiles(String jobName, Path conf, Optional<Path> override, Console defaultConsole) {
+    /** As {@link #parseFiles(String, Path, Optional)}, with {@code defaults} for absent stanzas. */
+    public static ParseResult parseFiles(String jobName, Path conf, Optional<Path> override, JobDefaults defaults) {
         String confLabel = conf.toString();
         String confText;
         try {
@@ -110,17 +106,17 @@ public final class JobParser {
             return new ParseResult.Failed(unreadable(confLabel, e));
         }
         if (override.isEmpty()) {
-            return parse(jobName, confLabel, confText, null, null, defaultConsole);
+            return parse(jobName, confLabel, confText, null, null, defaults);
         }
         String overrideLabel = override.get().toString();
         String overrideText;
         try {
             overrideText = read(override.get());
         } catch (IOException | RuntimeException | OutOfMemoryError e) {
-            return withOverrideProblem(parse(jobName, confLabel, confText, null, null, defaultConsole),
+            return withOverrideProblem(parse(jobName, confLabel, confText, null, null, defaults),
                     unreadable(overrideLabel, e));
         }
-        return parse(jobName, confLabel, confText, overrideLabel, overrideText, defaultConsole);
+        return parse(jobName, confLabel, confText, overrideLabel, overrideText, defaults);
     }
 
     private static ParseResult withOverrideProblem(ParseResult confAlone, ConfProblem problem) {

@@ -151,17 +151,22 @@ class StanzaTest {
     }
 
     @Test
-    void initsDefaultConsoleAppliesToJobsWithoutTheStanza() {
-        assertThat(parsedWithDefaultConsole("exec true\n", null)).isEqualTo(Console.NONE);
-        assertThat(parsedWithDefaultConsole("exec true\nconsole log\n", null)).isEqualTo(Console.LOG);
-        assertThat(parsedWithDefaultConsole("exec true\n", "console output\n")).isEqualTo(Console.OUTPUT);
-        assertThat(((ParseResult.Parsed) JobParser.parse("j", "j.conf", "exec true\n", null, null)).job().console())
-                .isEqualTo(Console.LOG);
+    void initsDefaultsApplyToJobsWithoutTheStanzas() {
+        assertThat(parsedWithDefaults("exec true\n", null).console()).isEqualTo(Console.NONE);
+        assertThat(parsedWithDefaults("exec true\nconsole log\n", null).console()).isEqualTo(Console.LOG);
+        assertThat(parsedWithDefaults("exec true\n", "console output\n").console()).isEqualTo(Console.OUTPUT);
+        assertThat(parsedWithDefaults("exec true\n", null).umask()).isEqualTo(077);
+        assertThat(parsedWithDefaults("exec true\numask 022\n", null).umask()).isEqualTo(022);
+        assertThat(parsedWithDefaults("exec true\n", "umask 002\n").umask()).isEqualTo(002);
+        JobClass standard = ((ParseResult.Parsed) JobParser.parse("j", "j.conf", "exec true\n", null, null)).job();
+        assertThat(standard.console()).isEqualTo(Console.LOG);
+        assertThat(standard.umask()).isEqualTo(022);
     }
 
-    private static Console parsedWithDefaultConsole(String conf, String override) {
-        ParseResult result = JobParser.parse("j", "j.conf", conf, "j.override", override, Console.NONE);
-        return ((ParseResult.Parsed) result).job().console();
+    private static JobClass parsedWithDefaults(String conf, String override) {
+        ParseResult result = JobParser.parse("j", "j.conf", conf, "j.override", override,
+                new JobDefaults(Console.NONE, 077));
+        return ((ParseResult.Parsed) result).job();
     }
 
     @Test
