@@ -65,9 +65,9 @@ public final class Agent implements AutoCloseable {
 
     /** The agent's flags, validated. */
     public record Settings(List<Path> confDirs, Path socket, Path logDir, Path stateDir, boolean bootEvents,
-                           String startupEvent, boolean sessionInit, Path eventLog, String node, Integer metricsPort, String metricsAddress,
-                           String runlevel, boolean inheritEnv, int socketMode, JobDefaults jobDefaults,
-                           boolean jobLogging, LogPriority logPriority, Cluster cluster) {}
+                           String startupEvent, boolean sessionInit, Path eventLog, String node, Integer metricsPort,
+                           String metricsAddress, String runlevel, boolean inheritEnv, int socketMode,
+                           JobDefaults jobDefaults, boolean jobLogging, LogPriority logPriority, Cluster cluster) {}
 
     /** How the node joins a cluster; absent for a standalone agent. */
     public record Cluster(List<String> controllers, Map<String, String> labels, io.grpc.ChannelCredentials credentials) {}

@@ -28,7 +28,8 @@ final class BootSequence {
      * started has settled.
      */
     static void boot(Engine engine, String startupEvent, boolean sessionInit, String runlevel, Runnable settled) {
-        List<List<String>> events = sessionInit || !startupEvent.equals(STARTUP) ? List.of(List.of(startupEvent)) : List.of(
+        boolean standIn = !sessionInit && startupEvent.equals(STARTUP);
+        List<List<String>> events = !standIn ? List.of(List.of(startupEvent)) : List.of(
                 List.of(STARTUP),
                 List.of("virtual-filesystems"),
                 List.of("local-filesystems"),
