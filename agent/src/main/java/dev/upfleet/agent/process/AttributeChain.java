@@ -46,11 +46,19 @@ final class AttributeChain {
 
     /**
      * What to posix_spawn: the executable, its full argv, the directory to start in, and whether the spawn itself
-     * makes the new session ({@code false} when the chain starts with {@code setsid}); {@code userspec} is the
-     * {@code UID:GID} the chain switches to, if any.
+     * makes the new session ({@code false} when the chain starts with {@code setsid}); {@code user} is who the chain
+     * switches to, if anyone.
      */
     record Plan(String executable, List<String> argv, String chdir, boolean wrapped, boolean newSession,
-            Optional<String> userspec) {}
+            Optional<Ids> user) {}
+
+    /** The user and group a job's processes run as ({@code setuid}/{@code setgid}). */
+    record Ids(long uid, long gid) {
+        /** chroot(8)'s {@code --userspec} form. */
+        String spec() {
+            return uid + ":" + gid;
+        }
+    }
 
     /**
      * What one spawn adds to the job's own attributes.
@@ -78,15 +86,15 @@ final class AttributeChain {
             // Not spawned in a session of its own: setsid(1) would fork (changing the pid) if it led a group.
             chain.addAll(List.of(tool("setsid"), "--ctty"));
         }
-        Optional<String> userspec = attributes ? userspec(job) : Optional.empty();
-        String spawnDir = attributes ? attributesPart(job, chdir, userspec, chain) : chdir;
+        Optional<Ids> user = attributes ? user(job) : Optional.empty();
+        String spawnDir = attributes ? attributesPart(job, chdir, user, chain) : chdir;
         lastPart(extras, chain);
         chain.addAll(jobArgv);
-        return new Plan(chain.getFirst(), List.copyOf(chain), spawnDir, true, !extras.ctty(), userspec);
+        return new Plan(chain.getFirst(), List.copyOf(chain), spawnDir, true, !extras.ctty(), user);
     }
 
     /** The job's own attributes; returns the directory to spawn in. */
-    private String attributesPart(JobClass job, String chdir, Optional<String> userspec, List<String> chain)
+    private String attributesPart(JobClass job, String chdir, Optional<Ids> user, List<String> chain)
             throws SpawnException {
         shellPart(job, chain);
         limitsPart(job.limits(), chain);
@@ -99,18 +107,17 @@ final class AttributeChain {
         if (job.chroot().isPresent()) {
             checkChroot(job.chroot().get());
             chain.add(tool("chroot"));
-            userspec.ifPresent(u -> chain.add("--userspec=" + u));
+            user.ifPresent(u -> chain.add("--userspec=" + u.spec()));
             chain.add(job.chroot().get());
             spawnDir = "/";
             if (!chdir.equals("/")) {
                 // chroot(8) always starts in the new root; the job's chdir is relative to it. Needs /bin/sh there.
                 chain.addAll(List.of(CommandLine.SHELL, "-c", "cd \"$0\" && exec \"$@\"", chdir));
             }
-        } else if (userspec.isPresent()) {
-            String[] ids = userspec.get().split(":");
+        } else if (user.isPresent()) {
             chain.add(tool("setpriv"));
-            chain.add("--reuid=" + ids[0]);
-            chain.add("--regid=" + ids[1]);
+            chain.add("--reuid=" + user.get().uid());
+            chain.add("--regid=" + user.get().gid());
             // Upstart calls initgroups for the setuid user; setgid alone keeps root's supplementary groups.
             chain.add(job.setuid().isPresent() ? "--init-groups" : "--keep-groups");
             chain.add("--");
@@ -216,7 +223,7 @@ final class AttributeChain {
     }
 
     /** {@code UID:GID} when privileges are to be dropped (only as root; otherwise Upstart's setuid is a no-op or fails). */
-    private Optional<String> userspec(JobClass job) throws SpawnException {
+    private Optional<Ids> user(JobClass job) throws SpawnException {
         if (!baseline.root() || (job.setuid().isEmpty() && job.setgid().isEmpty())) {
             return Optional.empty();
         }
@@ -232,7 +239,7 @@ final class AttributeChain {
             gid = accounts.groupId(job.setgid().get())
                     .orElseThrow(() -> new SpawnException("unable to find setgid group"));
         }
-        return Optional.of(uid + ":" + gid);
+        return Optional.of(new Ids(uid, gid));
     }
 
     private static String tool(String name) {

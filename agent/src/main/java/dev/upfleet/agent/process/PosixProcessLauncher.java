@@ -153,8 +153,8 @@ public final class PosixProcessLauncher implements ProcessLauncher, AutoCloseabl
             Optional<String> script = CommandLine.fedScript(request.command());
             if (script.isPresent()) {
                 feed = ScriptFeed.open(script.get());
-                if (plan.userspec().isPresent()) {
-                    feed.ownBy(plan.userspec().get());
+                if (plan.user().isPresent()) {
+                    feed.ownBy(plan.user().get());
                 }
                 actions = stdio.actionsGiving(feed.readEnd(), CommandLine.SCRIPT_FD);
             }

@@ -35,12 +35,11 @@ final class ScriptFeed {
     }
 
     /**
-     * The job's processes run as {@code UID:GID}: give them the pipe, whose mode lets only its owner open it again
+     * The job's processes run as {@code user}: give them the pipe, whose mode lets only its owner open it again
      * through {@code /proc/self/fd/9} (Upstart fchowns it too).
      */
-    void ownBy(String userspec) throws LibcException {
-        String[] ids = userspec.split(":");
-        Libc.fchown(readEnd, Long.parseLong(ids[0]), Long.parseLong(ids[1]));
+    void ownBy(AttributeChain.Ids user) throws LibcException {
+        Libc.fchown(readEnd, user.uid(), user.gid());
     }
 
     /**
